@@ -1,0 +1,147 @@
+"""The `lumbar` command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from lumbar.engine import InvalidAnswers, assess
+from lumbar.evaluation.scoring import score_vignettes
+from lumbar.evaluation.vignettes import VignetteSetError, load_vignettes
+from lumbar.i18n import system_language
+from lumbar.kb.check import check_knowledge_base, find_shared_dir
+from lumbar.kb.loader import KnowledgeBaseError, default_knowledge_base, load_knowledge_base
+from lumbar.kb.models import LANGUAGES
+from lumbar.render import render_assessment
+
+app = typer.Typer(
+    help="lumbar: low back pain triage, differential and care planning.", no_args_is_help=True
+)
+kb_app = typer.Typer(help="The knowledge base.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+console = Console()
+errors = Console(stderr=True)
+
+
+def _fail(message: str) -> None:
+    errors.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(2)
+
+
+@kb_app.command("check")
+def kb_check(
+    shared: Annotated[
+        Path | None, typer.Option(help="The shared/ folder with spec/ and seeds/.")
+    ] = None,
+    data: Annotated[
+        Path | None, typer.Option(help="A knowledge base folder other than the packaged one.")
+    ] = None,
+) -> None:
+    """Validate the knowledge base: schema, ids, probabilities, reachability, texts, citations."""
+    try:
+        kb = load_knowledge_base(data) if data else default_knowledge_base()
+    except KnowledgeBaseError as error:
+        _fail(str(error))
+        return
+    shared_dir = shared or find_shared_dir()
+    problems = check_knowledge_base(kb, shared_dir)
+    for problem in problems:
+        style = "red" if problem.severity == "error" else "yellow"
+        console.print(f"[{style}]{problem}[/{style}]")
+    n_errors = sum(p.severity == "error" for p in problems)
+    console.print(
+        f"knowledge base {kb.version}: {len(kb.findings)} findings, "
+        f"{len(kb.conditions)} conditions, "
+        f"{len(kb.red_flags)} rules, {len(kb.citations)} citations; "
+        f"{n_errors} errors, {len(problems) - n_errors} warnings"
+        + ("" if shared_dir else " (shared/ not found: seeds and contract not compared)")
+    )
+    if n_errors:
+        raise typer.Exit(1)
+
+
+@app.command("eval")
+def evaluate(
+    path: Annotated[
+        Path, typer.Argument(help="A vignette set: a directory of YAML files or one YAML file.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Score lumbar on a vignette set (shared/spec/vignettes.md)."""
+    try:
+        vignettes = load_vignettes(path)
+    except VignetteSetError as error:
+        _fail(str(error))
+        return
+    summary = score_vignettes(vignettes).summary()
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+        return
+    table = Table(title=f"{path} ({summary['n']} vignettes)")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    table.add_column("failed")
+    for name in (
+        "top1",
+        "top3",
+        "triage_exact",
+        "under_triage",
+        "over_triage",
+        "emergency_sensitivity",
+    ):
+        failed = summary["failures"][name]
+        shown = ", ".join(failed[:12]) + (f" … (+{len(failed) - 12})" if len(failed) > 12 else "")
+        table.add_row(name, f"{summary[name]:.1%}", shown)
+    console.print(table)
+    for vid, message in summary["errors"].items():
+        errors.print(f"[red]{vid}[/red]: {message}")
+
+
+def _read_answers(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        _fail(f"{path}: {error}")
+    if isinstance(data, dict) and isinstance(data.get("answers"), dict):
+        answers = dict(data["answers"])
+        for key in ("age", "sex"):
+            if key in data:
+                answers.setdefault(key, data[key])
+        return answers
+    if not isinstance(data, dict):
+        _fail(f"{path}: expected a mapping of finding id to answer")
+    return dict(data)
+
+
+@app.command("assess")
+def assess_command(
+    answers: Annotated[
+        Path, typer.Option("--answers", help="YAML or JSON file of answers (finding id: value).")
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the full assessment as JSON.")
+    ] = False,
+    lang: Annotated[
+        str | None, typer.Option(help="Language: en, uk or ru (default: system locale).")
+    ] = None,
+) -> None:
+    """Assess a file of answers and show the result."""
+    language = lang or system_language()
+    if language not in LANGUAGES:
+        _fail(f"--lang must be one of {', '.join(LANGUAGES)}")
+    try:
+        result = assess(_read_answers(answers))
+    except InvalidAnswers as error:
+        for problem in error.problems:
+            errors.print(f"[red]invalid answer[/red] {problem.field}: {problem.problem}")
+        raise typer.Exit(2) from error
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        return
+    render_assessment(console, default_knowledge_base(), result, language)

@@ -1,0 +1,83 @@
+"""Validation of a person's answers against the knowledge base."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from lumbar.kb.loader import KnowledgeBase
+
+AnswerValue = bool | float | str
+UNKNOWN_WORDS = frozenset({"unknown", "dont_know", "don't know"})
+MINIMUM_AGE = 16
+
+
+@dataclass(frozen=True)
+class AnswerProblem:
+    """One invalid answer: which field and what is wrong with it."""
+
+    field: str
+    problem: str
+
+
+class InvalidAnswers(ValueError):
+    """The answers cannot be assessed; `problems` names every bad field."""
+
+    def __init__(self, problems: list[AnswerProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{p.field}: {p.problem}" for p in problems))
+
+
+def _check_one(kb: KnowledgeBase, field: str, value: object, sex: str | None) -> AnswerValue:
+    finding = kb.findings[field]
+    vocab = finding.vocab
+    if vocab.type == "boolean":
+        if not isinstance(value, bool):
+            raise ValueError(f"must be true, false or unknown, got {value!r}")
+        if sex is not None and sex not in finding.data.sexes:
+            raise ValueError(f"does not apply to sex {sex!r}")
+        return value
+    if vocab.type == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+            raise ValueError(f"must be a number, got {value!r}")
+        low, high = vocab.range or (-math.inf, math.inf)
+        if field == "age" and value < MINIMUM_AGE:
+            raise ValueError(f"lumbar is for adults aged {MINIMUM_AGE} or over, got {value:g}")
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low:g} and {high:g}, got {value:g}")
+        return float(value)
+    if not isinstance(value, str) or value not in (vocab.values or ()):
+        allowed = ", ".join(vocab.values or ())
+        raise ValueError(f"must be one of {allowed}, got {value!r}")
+    return value
+
+
+def validate_answers(kb: KnowledgeBase, answers: Mapping[str, object]) -> dict[str, AnswerValue]:
+    """Check every answer and return the known ones; unknown answers are dropped.
+
+    `age` and `sex` are required. An answer of None or "unknown" counts as not answered.
+    Raises InvalidAnswers naming every field that is wrong.
+    """
+    if not isinstance(answers, Mapping):
+        raise InvalidAnswers([AnswerProblem("answers", "must be a mapping of finding id to value")])
+    problems: list[AnswerProblem] = []
+    raw_sex = answers.get("sex")
+    sex = raw_sex if raw_sex in ("female", "male") else None
+    known: dict[str, AnswerValue] = {}
+    for field, value in answers.items():
+        if not isinstance(field, str) or field not in kb.findings:
+            problems.append(AnswerProblem(str(field), "is not a finding id of the vocabulary"))
+            continue
+        if value is None or (isinstance(value, str) and value.lower() in UNKNOWN_WORDS):
+            continue
+        try:
+            known[field] = _check_one(kb, field, value, sex)
+        except ValueError as error:
+            problems.append(AnswerProblem(field, str(error)))
+    for required in ("age", "sex"):
+        if required not in known and not any(p.field == required for p in problems):
+            problems.append(AnswerProblem(required, "is required"))
+    if problems:
+        raise InvalidAnswers(problems)
+    return known

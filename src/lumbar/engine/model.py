@@ -1,0 +1,136 @@
+"""The knowledge base compiled into log-likelihood tables for fast, pure scoring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import numpy.typing as npt
+
+from lumbar.engine.answers import AnswerValue
+from lumbar.engine.rules import atom_finding, atoms
+from lumbar.kb.loader import KnowledgeBase, default_knowledge_base
+from lumbar.kb.models import FindingIs, RedFlagRule, triage_rank
+
+Vector = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What one answer says about every condition."""
+
+    loglik: Vector  # log P(answer | condition), one per condition
+    reference: float  # log P(answer | reference population), from the base rate
+    listed: frozenset[int]  # conditions that state a likelihood for this finding
+
+
+@dataclass(frozen=True)
+class CompiledModel:
+    """Priors, likelihood tables and rule atoms, indexed by condition position."""
+
+    kb: KnowledgeBase
+    condition_ids: tuple[str, ...]
+    urgency_rank: npt.NDArray[np.int64]
+    thresholds: Vector  # escalation threshold per condition
+    age_bands: tuple[tuple[int, int], ...]
+    log_priors: dict[tuple[str, int], Vector]
+    evidence: dict[tuple[str, str], Evidence]  # (finding id, answer key) -> evidence
+    bins: dict[str, dict[str, tuple[float, float]]]
+    rule_atoms: dict[str, tuple[str | FindingIs, ...]]  # finding id -> atoms testing it
+
+    def age_band(self, age: float) -> int:
+        """Index of the age band containing `age` (the last band is open-ended)."""
+        for index, (_, high) in enumerate(self.age_bands):
+            if age < high + 1:
+                return index
+        return len(self.age_bands) - 1
+
+    def answer_key(self, finding_id: str, value: AnswerValue) -> str | None:
+        """The table key of an answer: yes/no, the choice, or the bin of a number."""
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, str):
+            return value
+        for name, (low, high) in self.bins.get(finding_id, {}).items():
+            if low <= value <= high:
+                return name
+        return None
+
+    def evidence_for(self, finding_id: str, value: AnswerValue) -> Evidence | None:
+        """The evidence of one answer, or None when it bears on no condition (age, sex)."""
+        key = self.answer_key(finding_id, value)
+        return None if key is None else self.evidence.get((finding_id, key))
+
+
+def _log(values: list[float]) -> Vector:
+    array = np.asarray(values, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return np.log(array)
+
+
+def _rule_atoms(rules: tuple[RedFlagRule, ...]) -> dict[str, tuple[str | FindingIs, ...]]:
+    by_finding: dict[str, list[str | FindingIs]] = {}
+    for rule in rules:
+        for atom in atoms(rule.when):
+            by_finding.setdefault(atom_finding(atom), []).append(atom)
+    return {fid: tuple(found) for fid, found in by_finding.items()}
+
+
+def compile_model(kb: KnowledgeBase) -> CompiledModel:
+    """Turn the knowledge base into the tables the engine scores with."""
+    condition_ids = tuple(kb.conditions)
+    index = {cid: i for i, cid in enumerate(condition_ids)}
+    log_priors: dict[tuple[str, int], Vector] = {}
+    for sex in ("female", "male"):
+        for band in range(len(kb.priors.age_bands)):
+            log_priors[(sex, band)] = _log(
+                [getattr(kb.priors.priors[cid], sex)[band] for cid in condition_ids]
+            )
+
+    evidence: dict[tuple[str, str], Evidence] = {}
+    bins: dict[str, dict[str, tuple[float, float]]] = {}
+    for fid, finding in kb.findings.items():
+        base = finding.data.base
+        if base is None:
+            continue
+        if finding.data.bins:
+            bins[fid] = dict(finding.data.bins)
+        listed = frozenset(
+            index[cid] for cid, cond in kb.conditions.items() if fid in cond.data.likelihoods
+        )
+        if isinstance(base, dict):
+            outcomes = dict(base)
+        else:
+            outcomes = {"yes": float(base), "no": 1.0 - float(base)}
+        for key, base_p in outcomes.items():
+            row: list[float] = []
+            for cid in condition_ids:
+                lik = kb.conditions[cid].data.likelihoods.get(fid)
+                if lik is None:
+                    row.append(base_p)
+                elif lik.p is not None:
+                    row.append(lik.p if key == "yes" else 1.0 - lik.p)
+                else:
+                    row.append((lik.dist or {}).get(key, 0.0))
+            evidence[(fid, key)] = Evidence(_log(row), float(_log([base_p])[0]), listed)
+
+    threshold_by_level = kb.meta.triage.escalation_threshold
+    urgencies = [kb.conditions[cid].data.urgency for cid in condition_ids]
+    return CompiledModel(
+        kb=kb,
+        condition_ids=condition_ids,
+        urgency_rank=np.asarray([triage_rank(u) for u in urgencies], dtype=np.int64),
+        thresholds=np.asarray([threshold_by_level[u] for u in urgencies], dtype=np.float64),
+        age_bands=kb.priors.age_bands,
+        log_priors=log_priors,
+        evidence=evidence,
+        bins=bins,
+        rule_atoms=_rule_atoms(kb.red_flags),
+    )
+
+
+@cache
+def default_model() -> CompiledModel:
+    """The compiled packaged knowledge base, built once per process."""
+    return compile_model(default_knowledge_base())

@@ -1,0 +1,53 @@
+"""Evaluation of red-flag rule expressions on known answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from lumbar.engine.answers import AnswerValue
+from lumbar.kb.models import AllOf, AnyOf, AtLeast, Expr, FindingIs
+
+
+def atom_holds(atom: str | FindingIs, answers: Mapping[str, AnswerValue]) -> bool:
+    """Whether one finding atom is satisfied; unknown answers never satisfy an atom."""
+    if isinstance(atom, str):
+        return answers.get(atom) is True
+    value = answers.get(atom.finding)
+    if value is None:
+        return False
+    if atom.min is not None:
+        return not isinstance(value, bool | str) and value >= atom.min
+    if atom.in_ is not None:
+        return isinstance(value, str) and value in atom.in_
+    return value is True
+
+
+def holds(expr: Expr, answers: Mapping[str, AnswerValue]) -> bool:
+    """Whether a rule expression is satisfied by the known answers."""
+    if isinstance(expr, str | FindingIs):
+        return atom_holds(expr, answers)
+    if isinstance(expr, AllOf):
+        return all(holds(part, answers) for part in expr.all)
+    if isinstance(expr, AnyOf):
+        return any(holds(part, answers) for part in expr.any)
+    return sum(holds(part, answers) for part in expr.of) >= expr.at_least
+
+
+def atoms(expr: Expr) -> Iterator[str | FindingIs]:
+    """Every finding atom in an expression."""
+    if isinstance(expr, str | FindingIs):
+        yield expr
+    elif isinstance(expr, AllOf):
+        for part in expr.all:
+            yield from atoms(part)
+    elif isinstance(expr, AnyOf):
+        for part in expr.any:
+            yield from atoms(part)
+    elif isinstance(expr, AtLeast):
+        for part in expr.of:
+            yield from atoms(part)
+
+
+def atom_finding(atom: str | FindingIs) -> str:
+    """The finding id an atom tests."""
+    return atom if isinstance(atom, str) else atom.finding

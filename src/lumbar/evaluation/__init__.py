@@ -1,0 +1,1 @@
+"""Scoring lumbar on vignette sets (shared/spec/vignettes.md)."""

@@ -1,0 +1,100 @@
+"""The metrics of shared/spec/vignettes.md, with the vignettes that failed each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lumbar.engine import InvalidAnswers, assess
+from lumbar.engine.model import CompiledModel, default_model
+from lumbar.evaluation.vignettes import Vignette
+from lumbar.kb.models import triage_rank
+
+EMERGENCY_LEVELS = frozenset({"emergency", "emergency_ambulance"})
+METRICS = ("top1", "top3", "triage_exact", "under_triage", "over_triage", "emergency_sensitivity")
+
+
+@dataclass
+class VignetteResult:
+    id: str
+    triage: str | None
+    ranked: list[str]
+    gold_conditions: list[str]
+    accepted: set[str]
+    gold_triage: str
+    error: str | None = None
+
+
+@dataclass
+class Score:
+    results: list[VignetteResult] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """The metrics as fractions 0..1, and per metric the ids of the vignettes that failed."""
+        failures: dict[str, list[str]] = {name: [] for name in METRICS}
+        emergencies = 0
+        for r in self.results:
+            if r.error is not None or r.triage is None:
+                for name in ("top1", "top3", "triage_exact"):
+                    failures[name].append(r.id)
+                if r.gold_triage in EMERGENCY_LEVELS:
+                    emergencies += 1
+                    failures["emergency_sensitivity"].append(r.id)
+                continue
+            if not set(r.ranked[:1]) & set(r.gold_conditions):
+                failures["top1"].append(r.id)
+            if not set(r.ranked[:3]) & set(r.gold_conditions):
+                failures["top3"].append(r.id)
+            ranks = [triage_rank(level) for level in r.accepted]
+            got = triage_rank(r.triage)
+            if r.triage not in r.accepted:
+                failures["triage_exact"].append(r.id)
+            if got < min(ranks):
+                failures["under_triage"].append(r.id)
+            if got > max(ranks):
+                failures["over_triage"].append(r.id)
+            if r.gold_triage in EMERGENCY_LEVELS:
+                emergencies += 1
+                if got < triage_rank("emergency"):
+                    failures["emergency_sensitivity"].append(r.id)
+        n = len(self.results)
+
+        def share(failed: int, total: int) -> float:
+            return round(1 - failed / total, 4) if total else 1.0
+
+        return {
+            "n": n,
+            "top1": share(len(failures["top1"]), n),
+            "top3": share(len(failures["top3"]), n),
+            "triage_exact": share(len(failures["triage_exact"]), n),
+            "under_triage": round(len(failures["under_triage"]) / n, 4) if n else 0.0,
+            "over_triage": round(len(failures["over_triage"]) / n, 4) if n else 0.0,
+            "emergency_sensitivity": share(len(failures["emergency_sensitivity"]), emergencies),
+            "n_emergency": emergencies,
+            "errors": {r.id: r.error for r in self.results if r.error is not None},
+            "failures": failures,
+        }
+
+
+def score_vignettes(vignettes: list[Vignette], model: CompiledModel | None = None) -> Score:
+    """Assess every vignette all at once and score it against its gold answers."""
+    model = model or default_model()
+    score = Score()
+    for vignette in vignettes:
+        result = VignetteResult(
+            id=vignette.id,
+            triage=None,
+            ranked=[],
+            gold_conditions=vignette.gold.conditions,
+            accepted=vignette.gold.accepted,
+            gold_triage=vignette.gold.triage,
+        )
+        try:
+            assessment = assess(vignette.all_answers(), model)
+        except InvalidAnswers as error:
+            result.error = str(error)
+        else:
+            result.triage = assessment.triage.level
+            result.ranked = [c.id for c in assessment.conditions]
+        score.results.append(result)
+    return score

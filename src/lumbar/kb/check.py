@@ -1,0 +1,346 @@
+"""The knowledge base linter behind `lumbar kb check`."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import yaml
+
+from lumbar.kb.loader import KnowledgeBase
+from lumbar.kb.models import FindingIs, Likelihood, Vocabulary
+
+MIN_LIKELIHOODS = 6
+DIST_TOLERANCE = 0.011
+NON_EVIDENCE_FINDINGS = frozenset({"age", "sex"})
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: Literal["error", "warning"]
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.where}: {self.message}"
+
+
+def find_shared_dir(start: Path | None = None) -> Path | None:
+    """The shared/ folder (contract and seeds): $LUMBAR_SHARED, else ../shared or ./shared."""
+    if os.environ.get("LUMBAR_SHARED"):
+        return Path(os.environ["LUMBAR_SHARED"])
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        for candidate in (folder / "shared", folder.parent / "shared"):
+            if (candidate / "spec" / "vocabulary.yaml").is_file():
+                return candidate
+    return None
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split())
+
+
+class _Checker:
+    def __init__(self, kb: KnowledgeBase, shared: Path | None) -> None:
+        self.kb = kb
+        self.shared = shared
+        self.problems: list[Problem] = []
+        self.cited: set[str] = set()
+        self.seed_texts: dict[str, str] = {}
+        if shared and (shared / "seeds").is_dir():
+            for path in (shared / "seeds").glob("*.txt"):
+                self.seed_texts[path.name] = _fold(path.read_text(encoding="utf-8"))
+
+    def error(self, where: str, message: str) -> None:
+        self.problems.append(Problem("error", where, message))
+
+    def warning(self, where: str, message: str) -> None:
+        self.problems.append(Problem("warning", where, message))
+
+    def cite(self, where: str, ids: tuple[str, ...]) -> None:
+        for cid in ids:
+            self.cited.add(cid)
+            if cid not in self.kb.citations:
+                self.error(where, f"cites unknown citation {cid!r}")
+
+    # --- the contract ---------------------------------------------------------
+
+    def vocabulary(self) -> None:
+        if self.shared is None:
+            self.warning(
+                "vocabulary", "shared/spec/vocabulary.yaml not found: contract not compared"
+            )
+            return
+        contract = Vocabulary.model_validate(
+            yaml.safe_load((self.shared / "spec" / "vocabulary.yaml").read_text(encoding="utf-8"))
+        )
+        ours = self.kb.vocabulary
+        for kind in ("triage_levels", "findings", "conditions"):
+            mine = {item.id: item for item in getattr(ours, kind)}
+            for item in getattr(contract, kind):
+                if item.id not in mine:
+                    self.error(f"vocabulary.{kind}", f"{item.id!r} of the contract is missing")
+                elif mine[item.id] != item:
+                    self.error(f"vocabulary.{kind}", f"{item.id!r} differs from the contract")
+
+    # --- findings ----------------------------------------------------------------
+
+    def findings(self) -> None:
+        self.cite("findings.yaml base_rate_cite", self.kb.base_rate_cite)
+        for fid, finding in self.kb.findings.items():
+            where = f"findings.{fid}"
+            base = finding.data.base
+            if fid in NON_EVIDENCE_FINDINGS:
+                continue
+            if base is None:
+                self.error(where, "has no base rate")
+                continue
+            keys = self._answer_keys(fid)
+            if isinstance(base, dict):
+                self._dist(where + ".base", base, keys)
+            elif not 0 < base < 1:
+                self.error(where, f"base rate {base} is not strictly between 0 and 1")
+            if finding.type == "number" and fid not in NON_EVIDENCE_FINDINGS:
+                self._bins_cover(fid)
+
+    def _bins_cover(self, fid: str) -> None:
+        finding = self.kb.findings[fid]
+        bins = finding.data.bins or {}
+        low, high = finding.vocab.range or (0, 0)
+        value = low
+        while value <= high:
+            if not any(a <= value <= b for a, b in bins.values()):
+                self.error(f"findings.{fid}.bins", f"value {value:g} falls in no bin")
+            value += 1
+
+    def _answer_keys(self, fid: str) -> tuple[str, ...]:
+        finding = self.kb.findings[fid]
+        if finding.type == "boolean":
+            return ("yes", "no")
+        if finding.type == "choice":
+            return tuple(finding.vocab.values or ())
+        return tuple(finding.data.bins or {})
+
+    def _dist(self, where: str, dist: dict[str, float], keys: tuple[str, ...]) -> None:
+        if set(dist) != set(keys):
+            self.error(where, f"must give every one of {', '.join(keys)} and nothing else")
+        if any(not 0 < p < 1 for p in dist.values()):
+            self.error(where, "every probability must be strictly between 0 and 1")
+        if abs(sum(dist.values()) - 1) > DIST_TOLERANCE:
+            self.error(where, f"sums to {sum(dist.values()):.3f}, not 1")
+
+    # --- conditions and priors ---------------------------------------------------------
+
+    def conditions(self) -> None:
+        specialists = self.kb.texts.specialists
+        tests = self.kb.texts.tests
+        for cid, condition in self.kb.conditions.items():
+            where = f"conditions.{cid}"
+            data = condition.data
+            self.cite(where, data.cite)
+            for sid in data.specialists:
+                if sid not in specialists:
+                    self.error(where, f"unknown specialist {sid!r}")
+            for tid in data.tests:
+                if tid not in tests:
+                    self.error(where, f"unknown test {tid!r}")
+            if len(data.likelihoods) < MIN_LIKELIHOODS:
+                self.error(
+                    where,
+                    f"lists {len(data.likelihoods)} findings, at least {MIN_LIKELIHOODS} needed",
+                )
+            for fid, likelihood in data.likelihoods.items():
+                self._likelihood(f"{where}.{fid}", fid, likelihood)
+            row = self.kb.priors.priors.get(cid)
+            if row is None:
+                self.error("priors.yaml", f"{cid!r} has no prior")
+            elif any(p < 0 for p in (*row.female, *row.male)) or not any((*row.female, *row.male)):
+                self.error("priors.yaml", f"{cid!r} priors must be non-negative and not all zero")
+        self.cite("priors.yaml", self.kb.priors.cite)
+        for extra in self.kb.priors.priors.keys() - self.kb.conditions.keys():
+            self.error("priors.yaml", f"{extra!r} is not a condition")
+
+    def _likelihood(self, where: str, fid: str, likelihood: Likelihood) -> None:
+        self.cite(where, likelihood.cite)
+        if fid not in self.kb.findings:
+            self.error(where, "is not a finding id")
+            return
+        if fid in NON_EVIDENCE_FINDINGS:
+            self.error(where, "age and sex act through the priors, not as likelihoods")
+            return
+        finding = self.kb.findings[fid]
+        if finding.type == "boolean":
+            if likelihood.p is None:
+                self.error(where, "a yes/no finding takes `p`")
+        elif likelihood.dist is None:
+            self.error(where, "a choice or number finding takes `dist`")
+        else:
+            self._dist(where, likelihood.dist, self._answer_keys(fid))
+
+    # --- rules ----------------------------------------------------------------------------
+
+    def red_flags(self) -> None:
+        from lumbar.engine.rules import atoms
+
+        for rule in self.kb.red_flags:
+            where = f"red_flags.{rule.id}"
+            self.cite(where, rule.cite)
+            for cid in rule.related_conditions:
+                if cid not in self.kb.conditions:
+                    self.error(where, f"related condition {cid!r} is unknown")
+            if rule.id not in self.kb.texts.red_flags:
+                self.error(where, "has no patient text in text/red_flags.yaml")
+            for atom in atoms(rule.when):
+                self._atom(where, atom)
+        for extra in self.kb.texts.red_flags.keys() - {r.id for r in self.kb.red_flags}:
+            self.error("text/red_flags.yaml", f"{extra!r} is not a rule")
+
+    def _atom(self, where: str, atom: str | FindingIs) -> None:
+        fid = atom if isinstance(atom, str) else atom.finding
+        finding = self.kb.findings.get(fid)
+        if finding is None:
+            self.error(where, f"tests unknown finding {fid!r}")
+            return
+        if isinstance(atom, str) or (atom.min is None and atom.in_ is None):
+            if finding.type != "boolean":
+                self.error(where, f"{fid!r} is not yes/no: use `min` or `in`")
+        elif atom.min is not None and finding.type != "number":
+            self.error(where, f"`min` needs a number finding, {fid!r} is {finding.type}")
+        elif atom.in_ is not None and (
+            finding.type != "choice" or not set(atom.in_) <= set(finding.vocab.values or ())
+        ):
+            self.error(where, f"`in` values must be choices of {fid!r}")
+
+    # --- sources ------------------------------------------------------------------------------
+
+    def citations(self) -> None:
+        for cid, citation in self.kb.citations.items():
+            where = f"citations.{cid}"
+            if citation.ref is not None and citation.ref not in self.kb.references:
+                self.error(where, f"unknown reference {citation.ref!r}")
+            if citation.seed is not None:
+                self._seed_quote(where, citation.seed, citation.quote or "")
+        for review in self.kb.seed_review:
+            where = f"seed_review.{review.id}"
+            self._seed_quote(where, review.seed, review.quote)
+            self.cite(where, review.cite)
+        for cid in sorted(self.kb.citations.keys() - self.cited):
+            self.warning(f"citations.{cid}", "is never cited")
+
+    def _seed_quote(self, where: str, seed: str, quote: str) -> None:
+        if not self.seed_texts:
+            return
+        text = self.seed_texts.get(seed)
+        if text is None:
+            self.error(where, f"seed file {seed!r} does not exist")
+        elif _fold(quote) not in text:
+            self.error(where, f"quote not found in {seed}: {quote[:60]!r}")
+
+    # --- text ----------------------------------------------------------------------------------
+
+    def texts(self) -> None:
+        texts = self.kb.texts
+        for fid, finding in self.kb.findings.items():
+            text = texts.findings.get(fid)
+            if text is None:
+                self.error("text/findings", f"{fid!r} has no patient text")
+            elif finding.type == "choice" and set(text.choices or {}) != set(
+                finding.vocab.values or ()
+            ):
+                self.error("text/findings", f"{fid!r} needs a label for every choice")
+        for cid in self.kb.conditions:
+            if cid not in texts.conditions:
+                self.error("text/conditions", f"{cid!r} has no patient text")
+        for level in self.kb.vocabulary.triage_levels:
+            if level.id not in texts.triage:
+                self.error("text/triage", f"{level.id!r} has no patient text")
+        for kind, known, ids in (
+            ("text/findings", texts.findings, self.kb.findings),
+            ("text/conditions", texts.conditions, self.kb.conditions),
+        ):
+            for extra in known.keys() - ids.keys():
+                self.error(kind, f"{extra!r} is not an id of the vocabulary")
+
+    # --- the model as a whole ---------------------------------------------------------
+
+    def reachability(self) -> None:
+        """Every condition must rank first for its own most typical answers."""
+        from lumbar.engine.assessment import assess
+        from lumbar.engine.model import compile_model
+
+        try:
+            model = compile_model(self.kb)
+        except (KeyError, ValueError) as error:
+            self.error("engine", f"the knowledge base does not compile: {error}")
+            return
+        for cid in self.kb.conditions:
+            answers = self.typical_answers(cid)
+            if answers is None:
+                self.error(f"conditions.{cid}", "is impossible for every age band and sex")
+                continue
+            result = assess(answers, model)
+            if result.conditions[0].id != cid:
+                self.error(
+                    f"conditions.{cid}",
+                    f"is not reachable: its typical answers rank {result.conditions[0].id!r} first",
+                )
+
+    def typical_answers(self, cid: str) -> dict[str, object] | None:
+        """Answers that each favour `cid` the most, at the age and sex where it is most common."""
+        row = self.kb.priors.priors[cid]
+        best = max(
+            (
+                (p, sex, band)
+                for sex in ("female", "male")
+                for band, p in enumerate(getattr(row, sex))
+            ),
+            default=(0.0, "female", 0),
+        )
+        if best[0] <= 0:
+            return None
+        low, high = self.kb.priors.age_bands[best[2]]
+        answers: dict[str, object] = {"sex": best[1], "age": min((low + high) // 2, 100)}
+        for fid, likelihood in self.kb.conditions[cid].data.likelihoods.items():
+            finding = self.kb.findings[fid]
+            if best[1] not in finding.data.sexes:
+                continue
+            base = finding.data.base
+            if likelihood.p is not None and isinstance(base, float | int):
+                answers[fid] = likelihood.p > base
+            elif likelihood.dist and isinstance(base, dict):
+                key = max(likelihood.dist, key=lambda k: likelihood.dist[k] / base[k])  # type: ignore[index]
+                bins = finding.data.bins
+                answers[fid] = key if bins is None else (bins[key][0] + bins[key][1]) / 2
+        return answers
+
+    def meta(self) -> None:
+        meta = self.kb.meta
+        if not any(entry.get("version") == meta.version for entry in meta.changelog):
+            self.error("kb.yaml", f"changelog has no entry for version {meta.version}")
+        self.cite("kb.yaml", meta.triage.cite)
+        for level, threshold in meta.triage.escalation_threshold.items():
+            if not 0 < threshold <= 1 or math.isnan(threshold):
+                self.error("kb.yaml", f"threshold for {level} must be in (0, 1]")
+
+    def run(self) -> list[Problem]:
+        for step in (
+            self.meta,
+            self.vocabulary,
+            self.findings,
+            self.conditions,
+            self.red_flags,
+            self.texts,
+            self.reachability,
+            self.citations,
+        ):
+            step()
+        return self.problems
+
+
+def check_knowledge_base(kb: KnowledgeBase, shared: Path | None = None) -> list[Problem]:
+    """Every problem in the knowledge base; seeds and contract are compared if `shared` is set."""
+    return _Checker(kb, shared).run()

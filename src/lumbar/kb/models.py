@@ -1,0 +1,250 @@
+"""Pydantic models of the knowledge base files (structure only; cross-checks live in check.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+TriageLevel = Literal[
+    "emergency_ambulance", "emergency", "consultation_24", "consultation", "self_care"
+]
+TRIAGE_ORDER: tuple[TriageLevel, ...] = (
+    "self_care",
+    "consultation",
+    "consultation_24",
+    "emergency",
+    "emergency_ambulance",
+)
+LANGUAGES: tuple[str, ...] = ("en", "uk", "ru")
+Sex = Literal["female", "male"]
+Probability = Annotated[float, Field(gt=0.0, lt=1.0)]
+
+
+def triage_rank(level: str) -> int:
+    """Position of a triage level from 0 (self_care) to 4 (emergency_ambulance)."""
+    return TRIAGE_ORDER.index(level)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Localized(Strict):
+    """A text in every supported language."""
+
+    en: str = Field(min_length=1)
+    uk: str = Field(min_length=1)
+    ru: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        """The text in `lang`, falling back to English."""
+        return str(getattr(self, lang, self.en))
+
+
+# --- vocabulary (the shared contract) ---------------------------------------
+
+
+class VocabTriage(Strict):
+    id: TriageLevel
+    meaning: str
+
+
+class VocabFinding(Strict):
+    id: str
+    meaning: str
+    type: Literal["boolean", "number", "choice"] = "boolean"
+    range: tuple[float, float] | None = None
+    values: tuple[str, ...] | None = None
+
+
+class VocabCondition(Strict):
+    id: str
+    system: str
+    icd10: tuple[str, ...]
+    meaning: str
+
+
+class Vocabulary(Strict):
+    version: int
+    triage_levels: tuple[VocabTriage, ...]
+    findings: tuple[VocabFinding, ...]
+    conditions: tuple[VocabCondition, ...]
+
+
+# --- sources ------------------------------------------------------------------
+
+CitationIds = Annotated[tuple[str, ...], Field(min_length=1)]
+
+
+class Reference(Strict):
+    id: str
+    title: str
+    year: int
+    note: str | None = None
+
+
+class Citation(Strict):
+    """A seed quote or a named reference with its section."""
+
+    id: str
+    seed: str | None = None
+    quote: str | None = None
+    verdict: Literal["supported", "partly_supported"] | None = None
+    ref: str | None = None
+    section: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Citation:
+        if self.seed is not None:
+            if not self.quote or self.ref is not None:
+                raise ValueError("a seed citation needs `quote` and no `ref`")
+        elif self.ref is None or not self.section:
+            raise ValueError("a citation needs either `seed` + `quote` or `ref` + `section`")
+        return self
+
+
+class SeedReview(Strict):
+    """A seed claim that is wrong, unsafe, outdated or unsupported, with its correction."""
+
+    id: str
+    seed: str
+    quote: str
+    verdict: Literal["wrong", "unsafe", "outdated", "unsupported"]
+    correction: str
+    cite: CitationIds
+
+
+# --- findings and conditions --------------------------------------------------
+
+
+class FindingData(Strict):
+    id: str
+    group: str
+    sexes: tuple[Sex, ...] = ("female", "male")
+    base: float | dict[str, float] | None = None
+    bins: dict[str, tuple[float, float]] | None = None
+
+
+class FindingsFile(Strict):
+    base_rate_cite: CitationIds
+    findings: tuple[FindingData, ...]
+
+
+class Likelihood(Strict):
+    """P(finding | condition): `p` for a yes/no finding, `dist` over values or bins otherwise."""
+
+    p: Probability | None = None
+    dist: dict[str, float] | None = None
+    cite: CitationIds
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Likelihood:
+        if (self.p is None) == (self.dist is None):
+            raise ValueError("give exactly one of `p` or `dist`")
+        return self
+
+
+class ConditionData(Strict):
+    id: str
+    urgency: TriageLevel
+    specialists: Annotated[tuple[str, ...], Field(min_length=1)]
+    tests: Annotated[tuple[str, ...], Field(min_length=1)]
+    cite: CitationIds
+    likelihoods: dict[str, Likelihood]
+
+
+class PriorRow(Strict):
+    female: tuple[float, float, float, float, float]
+    male: tuple[float, float, float, float, float]
+
+
+class PriorsFile(Strict):
+    age_bands: tuple[tuple[int, int], ...]
+    cite: CitationIds
+    priors: dict[str, PriorRow]
+
+
+# --- red-flag rules -------------------------------------------------------------
+
+
+class FindingIs(Strict):
+    """True when the finding is answered yes, at least `min`, or one of `in`."""
+
+    finding: str
+    min: float | None = None
+    in_: tuple[str, ...] | None = Field(default=None, alias="in")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class AllOf(Strict):
+    all: tuple[Expr, ...]
+
+
+class AnyOf(Strict):
+    any: tuple[Expr, ...]
+
+
+class AtLeast(Strict):
+    at_least: int = Field(ge=1)
+    of: tuple[Expr, ...]
+
+
+Expr = Union[str, FindingIs, AllOf, AnyOf, AtLeast]  # noqa: UP007 (recursive alias)
+AllOf.model_rebuild()
+AnyOf.model_rebuild()
+AtLeast.model_rebuild()
+
+
+class RedFlagRule(Strict):
+    id: str
+    kind: Literal["red_flag", "escalation"] = "red_flag"
+    level: TriageLevel
+    when: Expr
+    related_conditions: tuple[str, ...] = ()
+    clinician: str = Field(min_length=1)
+    cite: CitationIds
+
+
+class TriageSettings(Strict):
+    escalation_threshold: dict[TriageLevel, float]
+    cite: CitationIds
+
+
+class KbMeta(Strict):
+    version: str
+    changelog: tuple[dict[str, str], ...]
+    triage: TriageSettings
+
+
+# --- patient-facing text ---------------------------------------------------------
+
+
+class FindingText(Strict):
+    label: Localized
+    question: Localized
+    help: Localized
+    choices: dict[str, Localized] | None = None
+
+
+class ConditionText(Strict):
+    name: Localized
+    description: Localized
+
+
+class NamedText(Strict):
+    name: Localized
+    purpose: Localized | None = None
+
+
+class TriageText(Strict):
+    label: Localized
+    action: Localized
+    time_frame: Localized
+
+
+class RedFlagText(Strict):
+    patient: Localized
+    watch_for: Localized

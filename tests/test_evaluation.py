@@ -1,0 +1,100 @@
+"""The evaluation harness and the development vignette set's safety bar."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lumbar.evaluation.scoring import score_vignettes
+from lumbar.evaluation.vignettes import VignetteSetError, load_vignettes
+
+from .conftest import DEV_VIGNETTES
+
+KEYS = {
+    "n",
+    "top1",
+    "top3",
+    "triage_exact",
+    "under_triage",
+    "over_triage",
+    "emergency_sensitivity",
+    "failures",
+}
+
+
+@pytest.fixture(scope="module")
+def dev_summary() -> dict[str, object]:
+    return score_vignettes(load_vignettes(DEV_VIGNETTES)).summary()
+
+
+def test_dev_set_covers_every_condition_three_times(kb) -> None:  # type: ignore[no-untyped-def]
+    counts: dict[str, int] = {}
+    for vignette in load_vignettes(DEV_VIGNETTES):
+        for cid in vignette.gold.conditions:
+            counts[cid] = counts.get(cid, 0) + 1
+    assert {cid for cid, n in counts.items() if n >= 3} == set(kb.conditions)
+
+
+def test_dev_set_answers_are_all_valid(dev_summary: dict[str, object]) -> None:
+    assert dev_summary["errors"] == {}
+
+
+def test_no_emergency_is_missed_and_nothing_is_under_triaged(
+    dev_summary: dict[str, object],
+) -> None:
+    failures = dev_summary["failures"]
+    assert dev_summary["emergency_sensitivity"] == 1.0, failures["emergency_sensitivity"]  # type: ignore[index]
+    assert dev_summary["under_triage"] == 0.0, failures["under_triage"]  # type: ignore[index]
+
+
+def test_eval_json_output_has_the_contract_keys() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "lumbar", "eval", str(DEV_VIGNETTES), "--json"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    summary = json.loads(out)
+    assert set(summary) >= KEYS
+    for key in KEYS - {"n", "failures"}:
+        assert 0.0 <= summary[key] <= 1.0
+    assert set(summary["failures"]) >= KEYS - {"n", "failures"}
+
+
+def test_a_single_file_holding_a_list_is_a_vignette_set(tmp_path: Path) -> None:
+    path = tmp_path / "set.yaml"
+    path.write_text(
+        "- id: v1\n  age: 30\n  sex: male\n  answers: {onset_after_lifting: true}\n"
+        "  gold: {conditions: [lumbar_strain], triage: self_care}\n",
+        encoding="utf-8",
+    )
+    summary = score_vignettes(load_vignettes(path)).summary()
+    assert summary["n"] == 1
+
+
+def test_under_and_over_triage_are_scored_against_every_accepted_level(tmp_path: Path) -> None:
+    path = tmp_path / "set.yaml"
+    path.write_text(
+        "- id: strain-called-emergency\n  age: 30\n  sex: male\n"
+        "  answers: {onset_after_lifting: true, muscle_spasm: true}\n"
+        "  gold: {conditions: [lumbar_strain], triage: emergency_ambulance}\n"
+        "- id: strain-accepting-self-care\n  age: 30\n  sex: male\n"
+        "  answers: {onset_after_lifting: true, muscle_spasm: true}\n"
+        "  gold: {conditions: [lumbar_strain], triage: consultation, triage_ok: [self_care]}\n",
+        encoding="utf-8",
+    )
+    summary = score_vignettes(load_vignettes(path)).summary()
+    assert summary["failures"]["under_triage"] == ["strain-called-emergency"]
+    assert summary["failures"]["emergency_sensitivity"] == ["strain-called-emergency"]
+    assert "strain-accepting-self-care" not in summary["failures"]["triage_exact"]
+
+
+def test_a_malformed_vignette_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("- id: v1\n  age: 30\n", encoding="utf-8")
+    with pytest.raises(VignetteSetError, match=r"bad\.yaml item 1"):
+        load_vignettes(path)
