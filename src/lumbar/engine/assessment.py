@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from lumbar.engine.answers import AnswerValue, validate_answers
 from lumbar.engine.model import CompiledModel, Vector, default_model
@@ -17,6 +19,7 @@ LEADING_COUNT = 3  # conditions whose specialists, tests and warnings are report
 REFERRAL_MIN_PROBABILITY = 0.05
 ALWAYS_WARN = ("rf_cardiac_pain", "rf_cauda_equina", "rf_collapse_sudden_pain")
 MAX_WARNINGS = 6
+SUBSET_CHUNK = 2048
 
 
 @dataclass(frozen=True)
@@ -51,8 +54,9 @@ class TriageReason:
     source: Literal["red_flag", "escalation", "suspected_condition", "leading_condition"]
     id: str
     level: str
-    probability: float | None = None  # the condition's escalation probability
-    threshold: float | None = None
+    probability: float | None = None  # the condition's probability
+    threshold: float | None = None  # the probability that raises triage to `level`
+    set_aside: tuple[str, ...] = ()  # red-flag answers left out for this estimate
 
 
 @dataclass(frozen=True)
@@ -114,83 +118,96 @@ def _fired_rules(model: CompiledModel, answers: Mapping[str, AnswerValue]) -> li
     return fired
 
 
-def _danger_answers(model: CompiledModel, answers: Mapping[str, AnswerValue]) -> set[str]:
-    """Answers that satisfy any red-flag atom: they may raise suspicion, never lower it."""
-    return {
-        fid
-        for fid in answers
-        if any(atom_holds(atom, answers) for atom in model.rule_atoms.get(fid, ()))
-    }
+def _removal_masks(k: int) -> npt.NDArray[np.float64]:
+    """Every subset of k items as 0/1 rows, the empty subset first, then by size."""
+    rows = [
+        [1.0 if i in chosen else 0.0 for i in range(k)]
+        for size in range(k + 1)
+        for chosen in itertools.combinations(range(k), size)
+    ]
+    return np.asarray(rows, dtype=np.float64).reshape(len(rows), k)
 
 
-def _escalation_probabilities(
-    plain_scores: Vector, danger: list[Vector], candidates: np.ndarray
-) -> Vector:
-    """For each candidate condition c, its posterior when danger answers never count against it.
+def _levels(model: CompiledModel, scores: Vector) -> tuple[npt.NDArray[np.int64], Vector]:
+    """Per row of log scores: the triage rank the conditions ask for, and the posteriors."""
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    weights = np.exp(shifted)
+    posterior = weights / weights.sum(axis=1, keepdims=True)
+    leading = model.urgency_rank[np.argmax(posterior, axis=1)]
+    suspected = np.where(posterior >= model.thresholds[None, :], model.urgency_rank[None, :], 0)
+    return np.maximum(leading, suspected.max(axis=1)), posterior
 
-    Each danger answer's log-likelihood for every other condition is capped at c's own, so a
-    danger sign can raise c relative to the rest but never lower it. Adding a danger answer
-    therefore never lowers any escalation probability.
-    """
-    result = np.zeros(len(plain_scores))
-    for c in candidates:
-        scores = plain_scores.copy()
-        for loglik in danger:
-            scores += np.minimum(loglik, loglik[c])
-        result[c] = _softmax(scores)[c]
-    return result
+
+def _condition_reasons(
+    model: CompiledModel, posterior: Vector, rank: int, set_aside: tuple[str, ...]
+) -> list[TriageReason]:
+    reasons = []
+    leading = int(np.argmax(posterior))
+    for c in np.flatnonzero(model.urgency_rank == rank):
+        if posterior[c] >= model.thresholds[c] or c == leading:
+            source: Literal["suspected_condition", "leading_condition"] = (
+                "leading_condition" if c == leading else "suspected_condition"
+            )
+            reasons.append(
+                TriageReason(
+                    source,
+                    model.condition_ids[c],
+                    TRIAGE_ORDER[rank],
+                    float(posterior[c]),
+                    float(model.thresholds[c]),
+                    set_aside,
+                )
+            )
+    return reasons
 
 
 def _triage(
     model: CompiledModel,
     answers: Mapping[str, AnswerValue],
-    prior: Vector,
+    scores: Vector,
     fired: list[FiredRule],
 ) -> tuple[str, list[TriageReason]]:
-    danger_ids = _danger_answers(model, answers)
-    plain = prior.copy()
-    danger: list[Vector] = []
-    for fid, value in answers.items():
-        evidence = model.evidence_for(fid, value)
-        if evidence is None:
-            continue
-        if fid in danger_ids:
-            danger.append(evidence.loglik)
-        else:
-            plain += evidence.loglik
+    """The most urgent of the fired rules and the conditions the answers point to.
 
+    The conditions are judged on the full answers and again with every combination of the
+    answers that fired a rule set aside; the most urgent result counts. So a red-flag answer
+    can raise urgency but never lower it: adding one never makes the triage less urgent.
+    """
     reasons = [
         TriageReason("red_flag" if r.kind == "red_flag" else "escalation", r.id, r.level)
         for r in fired
     ]
-    plain_posterior = _softmax(plain)
-    leading = int(np.argmax(plain_posterior))
-    reasons.append(
-        TriageReason(
-            "leading_condition",
-            model.condition_ids[leading],
-            TRIAGE_ORDER[model.urgency_rank[leading]],
-            float(plain_posterior[leading]),
-        )
-    )
-    floor = max(triage_rank(r.level) for r in reasons)
-    possible = np.isfinite(prior) & (model.urgency_rank > floor)
-    candidates = np.flatnonzero(possible)
-    escalation = _escalation_probabilities(plain, danger, candidates) if danger else plain_posterior
-    for c in candidates:
-        if escalation[c] >= model.thresholds[c]:
-            reasons.append(
-                TriageReason(
-                    "suspected_condition",
-                    model.condition_ids[c],
-                    TRIAGE_ORDER[model.urgency_rank[c]],
-                    float(escalation[c]),
-                    float(model.thresholds[c]),
-                )
-            )
-    reasons = [r for r in reasons if r.level != "self_care" or r.source == "leading_condition"]
+    floor = max((triage_rank(r.level) for r in reasons), default=0)
+    red_flag_answers = sorted({fid for rule in fired for fid in rule.findings})
+    removable = [
+        (fid, evidence.loglik)
+        for fid in red_flag_answers
+        if (evidence := model.evidence_for(fid, answers[fid])) is not None
+    ]
+    full_levels, full_posterior = _levels(model, scores[None, :])
+    best_rank, best_posterior = int(full_levels[0]), full_posterior[0]
+    best_row: tuple[str, ...] = ()
+    if removable and best_rank < len(TRIAGE_ORDER) - 1 and floor < len(TRIAGE_ORDER) - 1:
+        masks = _removal_masks(len(removable))[1:]
+        loglik = np.stack([vector for _, vector in removable])
+        for start in range(0, len(masks), SUBSET_CHUNK):
+            chunk = masks[start : start + SUBSET_CHUNK]
+            levels, posterior = _levels(model, scores[None, :] - chunk @ loglik)
+            row = int(np.argmax(levels))
+            if levels[row] > best_rank:
+                best_rank = int(levels[row])
+                best_row = tuple(f for (f, _), m in zip(removable, chunk[row], strict=True) if m)
+                best_posterior = posterior[row]
+    if best_rank > 0:
+        reasons += _condition_reasons(model, best_posterior, best_rank, best_row)
+    if best_row:
+        reasons += [
+            r
+            for r in _condition_reasons(model, full_posterior[0], int(full_levels[0]), ())
+            if r.level != "self_care"
+        ]
     reasons.sort(key=lambda r: -triage_rank(r.level))
-    level = reasons[0].level
+    level = reasons[0].level if reasons else "self_care"
     return level, reasons
 
 
@@ -266,7 +283,7 @@ def assess(answers: Mapping[str, object], model: CompiledModel | None = None) ->
     order = sorted(range(len(posterior)), key=lambda i: (-posterior[i], model.condition_ids[i]))
 
     fired = _fired_rules(model, known)
-    level, reasons = _triage(model, known, prior, fired)
+    level, reasons = _triage(model, known, scores, fired)
     ranked = [(model.condition_ids[i], float(posterior[i])) for i in order]
     leading = [cid for cid, _ in ranked[:LEADING_COUNT]]
     specialists, tests = _referrals(model, ranked)
