@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from lumbar.engine.answers import AnswerValue, validate_answers
 from lumbar.engine.model import CompiledModel, Vector, default_model
-from lumbar.engine.rules import atom_finding, atom_holds, atoms, holds
+from lumbar.engine.rules import atom_holds
 from lumbar.kb.models import TRIAGE_ORDER, triage_rank
 
 LEADING_COUNT = 3  # conditions whose specialists, tests and warnings are reported
@@ -22,7 +22,7 @@ MAX_WARNINGS = 6
 SUBSET_CHUNK = 2048
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Contribution:
     """How one answer moved one condition: P(answer | condition) / P(answer | reference)."""
 
@@ -112,8 +112,12 @@ def _softmax(scores: Vector) -> Vector:
 def _fired_rules(model: CompiledModel, answers: Mapping[str, AnswerValue]) -> list[FiredRule]:
     fired = []
     for rule in model.kb.red_flags:
-        if holds(rule.when, answers):
-            findings = sorted({atom_finding(a) for a in atoms(rule.when) if atom_holds(a, answers)})
+        if model.rule_predicates[rule.id](answers):
+            findings = sorted(
+                fid
+                for fid, tests in model.rule_findings[rule.id].items()
+                if any(atom_holds(atom, answers) for atom in tests)
+            )
             fired.append(FiredRule(rule.id, rule.kind, rule.level, tuple(findings)))
     return fired
 
@@ -221,7 +225,7 @@ def _warning_signs(
         if rule.id in fired_ids or triage_rank(rule.level) <= rank or rule.kind != "red_flag":
             continue
         if rule.id in ALWAYS_WARN or set(rule.related_conditions) & set(leading):
-            findings = tuple(sorted({atom_finding(a) for a in atoms(rule.when)} - {"age"}))
+            findings = tuple(sorted(model.rule_findings[rule.id].keys() - {"age"}))
             warnings.append(WarningSign(rule.id, rule.level, findings))
     warnings.sort(key=lambda w: (-triage_rank(w.level), w.rule not in ALWAYS_WARN))
     return tuple(warnings[:MAX_WARNINGS])
@@ -231,18 +235,17 @@ def _explain(
     model: CompiledModel, answers: Mapping[str, AnswerValue]
 ) -> dict[int, tuple[Contribution, ...]]:
     """For every condition, the answers it lists and their likelihood ratios, strongest first."""
-    found: dict[int, list[Contribution]] = {}
+    found: dict[int, list[tuple[float, Contribution]]] = {}
     for fid, value in answers.items():
         evidence = model.evidence_for(fid, value)
         if evidence is None:
             continue
-        ratios = np.exp(evidence.loglik - evidence.reference)
         for index in evidence.listed:
             found.setdefault(index, []).append(
-                Contribution(fid, value, float(f"{ratios[index]:.4g}"))
+                (-evidence.strength[index], Contribution(fid, value, evidence.ratio[index]))
             )
     return {
-        index: tuple(sorted(items, key=lambda c: -abs(float(np.log(c.likelihood_ratio)))))
+        index: tuple(c for _, c in sorted(items, key=lambda item: item[0]))
         for index, items in found.items()
     }
 

@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lumbar.engine.answers import AnswerValue
-from lumbar.engine.rules import atom_finding, atoms
+from lumbar.engine.rules import Predicate, atom_finding, atoms, compile_expression
 from lumbar.kb.loader import KnowledgeBase, default_knowledge_base
 from lumbar.kb.models import FindingIs, RedFlagRule, triage_rank
 
@@ -22,7 +22,9 @@ class Evidence:
 
     loglik: Vector  # log P(answer | condition), one per condition
     reference: float  # log P(answer | reference population), from the base rate
-    listed: frozenset[int]  # conditions that state a likelihood for this finding
+    listed: tuple[int, ...]  # conditions that state a likelihood for this finding
+    ratio: tuple[float, ...]  # P(answer | condition) / P(answer | reference), 4 digits
+    strength: tuple[float, ...]  # |log ratio|, to order explanations
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class CompiledModel:
     evidence: dict[tuple[str, str], Evidence]  # (finding id, answer key) -> evidence
     bins: dict[str, dict[str, tuple[float, float]]]
     rule_atoms: dict[str, tuple[str | FindingIs, ...]]  # finding id -> atoms testing it
+    rule_findings: dict[str, dict[str, tuple[str | FindingIs, ...]]]  # rule -> finding -> atoms
+    rule_predicates: dict[str, Predicate]  # rule id -> compiled `when`
 
     def age_band(self, age: float) -> int:
         """Index of the age band containing `age` (the last band is open-ended)."""
@@ -96,7 +100,7 @@ def compile_model(kb: KnowledgeBase) -> CompiledModel:
             continue
         if finding.data.bins:
             bins[fid] = dict(finding.data.bins)
-        listed = frozenset(
+        listed = tuple(
             index[cid] for cid, cond in kb.conditions.items() if fid in cond.data.likelihoods
         )
         if isinstance(base, dict):
@@ -113,7 +117,15 @@ def compile_model(kb: KnowledgeBase) -> CompiledModel:
                     row.append(lik.p if key == "yes" else 1.0 - lik.p)
                 else:
                     row.append((lik.dist or {}).get(key, 0.0))
-            evidence[(fid, key)] = Evidence(_log(row), float(_log([base_p])[0]), listed)
+            loglik = _log(row)
+            reference = float(_log([base_p])[0])
+            evidence[(fid, key)] = Evidence(
+                loglik,
+                reference,
+                listed,
+                tuple(float(f"{r:.4g}") for r in np.exp(loglik - reference)),
+                tuple(float(w) for w in np.abs(loglik - reference)),
+            )
 
     threshold_by_level = kb.meta.triage.escalation_threshold
     urgencies = [kb.conditions[cid].data.urgency for cid in condition_ids]
@@ -127,6 +139,8 @@ def compile_model(kb: KnowledgeBase) -> CompiledModel:
         evidence=evidence,
         bins=bins,
         rule_atoms=_rule_atoms(kb.red_flags),
+        rule_findings={rule.id: _rule_atoms((rule,)) for rule in kb.red_flags},
+        rule_predicates={rule.id: compile_expression(rule.when) for rule in kb.red_flags},
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from lumbar.engine.answers import AnswerValue
 from lumbar.kb.models import AllOf, AnyOf, AtLeast, Expr, FindingIs
@@ -20,17 +20,6 @@ def atom_holds(atom: str | FindingIs, answers: Mapping[str, AnswerValue]) -> boo
     if atom.in_ is not None:
         return isinstance(value, str) and value in atom.in_
     return value is True
-
-
-def holds(expr: Expr, answers: Mapping[str, AnswerValue]) -> bool:
-    """Whether a rule expression is satisfied by the known answers."""
-    if isinstance(expr, str | FindingIs):
-        return atom_holds(expr, answers)
-    if isinstance(expr, AllOf):
-        return all(holds(part, answers) for part in expr.all)
-    if isinstance(expr, AnyOf):
-        return any(holds(part, answers) for part in expr.any)
-    return sum(holds(part, answers) for part in expr.of) >= expr.at_least
 
 
 def atoms(expr: Expr) -> Iterator[str | FindingIs]:
@@ -51,3 +40,25 @@ def atoms(expr: Expr) -> Iterator[str | FindingIs]:
 def atom_finding(atom: str | FindingIs) -> str:
     """The finding id an atom tests."""
     return atom if isinstance(atom, str) else atom.finding
+
+
+Predicate = Callable[[Mapping[str, AnswerValue]], bool]
+
+
+def compile_expression(expr: Expr) -> Predicate:
+    """The rule expression as a predicate on known answers; unknown answers never satisfy it."""
+    if isinstance(expr, str):
+        name = expr
+        return lambda answers: answers.get(name) is True
+    if isinstance(expr, FindingIs):
+        atom = expr
+        return lambda answers: atom_holds(atom, answers)
+    if isinstance(expr, AllOf):
+        parts = tuple(compile_expression(part) for part in expr.all)
+        return lambda answers: all(part(answers) for part in parts)
+    if isinstance(expr, AnyOf):
+        parts = tuple(compile_expression(part) for part in expr.any)
+        return lambda answers: any(part(answers) for part in parts)
+    parts = tuple(compile_expression(part) for part in expr.of)
+    needed = expr.at_least
+    return lambda answers: sum(part(answers) for part in parts) >= needed
