@@ -58,7 +58,7 @@ def render_assessment(console: Console, kb: KnowledgeBase, result: Assessment, l
     for condition in result.conditions[:SHOWN_CONDITIONS]:
         text = kb.texts.conditions[condition.id]
         table.add_row(
-            f"{condition.probability:.0%}",
+            f"{condition.probability:.0%}" if condition.probability >= 0.005 else "<1%",
             f"[bold]{text.name.get(lang)}[/bold]\n{text.description.get(lang)}",
             _reasons(kb, condition, lang),
         )
