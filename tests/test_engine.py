@@ -80,6 +80,12 @@ def test_bad_answers_name_the_field(answers: dict[str, object], field: str, word
     assert words in problems[field]
 
 
+def test_a_no_to_a_finding_of_the_other_sex_is_accepted_and_ignored() -> None:
+    plain = assess({"age": 40, "sex": "male", "loc_flank_left": True})
+    with_no = assess({"age": 40, "sex": "male", "loc_flank_left": True, "pregnant": False})
+    assert with_no == plain
+
+
 def test_every_bad_field_is_reported_at_once() -> None:
     problems = _problem_fields({"age": 200, "sex": "male", "fever": 3, "nope": True})
     assert set(problems) == {"age", "fever", "nope"}

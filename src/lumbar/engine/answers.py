@@ -35,7 +35,7 @@ def _check_one(kb: KnowledgeBase, field: str, value: object, sex: str | None) ->
     if vocab.type == "boolean":
         if not isinstance(value, bool):
             raise ValueError(f"must be true, false or unknown, got {value!r}")
-        if sex is not None and sex not in finding.data.sexes:
+        if value and sex is not None and sex not in finding.data.sexes:
             raise ValueError(f"does not apply to sex {sex!r}")
         return value
     if vocab.type == "number":
@@ -57,7 +57,8 @@ def validate_answers(kb: KnowledgeBase, answers: Mapping[str, object]) -> dict[s
     """Check every answer and return the known ones; unknown answers are dropped.
 
     `age` and `sex` are required. An answer of None or "unknown" counts as not answered.
-    Raises InvalidAnswers naming every field that is wrong.
+    A "no" to a finding that does not apply to the person's sex is accepted and carries no
+    evidence; a "yes" is an error. Raises InvalidAnswers naming every field that is wrong.
     """
     if not isinstance(answers, Mapping):
         raise InvalidAnswers([AnswerProblem("answers", "must be a mapping of finding id to value")])
@@ -72,9 +73,12 @@ def validate_answers(kb: KnowledgeBase, answers: Mapping[str, object]) -> dict[s
         if value is None or (isinstance(value, str) and value.lower() in UNKNOWN_WORDS):
             continue
         try:
-            known[field] = _check_one(kb, field, value, sex)
+            checked = _check_one(kb, field, value, sex)
         except ValueError as error:
             problems.append(AnswerProblem(field, str(error)))
+            continue
+        if checked is not False or sex is None or sex in kb.findings[field].data.sexes:
+            known[field] = checked
     for required in ("age", "sex"):
         if required not in known and not any(p.field == required for p in problems):
             problems.append(AnswerProblem(required, "is required"))
