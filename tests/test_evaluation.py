@@ -9,21 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from lumbar.evaluation.scoring import score_vignettes
+from lumbar.evaluation.scoring import METRICS, score_vignettes
 from lumbar.evaluation.vignettes import VignetteSetError, load_vignettes
 
 from .conftest import DEV_VIGNETTES
 
-KEYS = {
-    "n",
-    "top1",
-    "top3",
-    "triage_exact",
-    "under_triage",
-    "over_triage",
-    "emergency_sensitivity",
-    "failures",
-}
+KEYS = {"n", "failures", *METRICS}
 
 
 @pytest.fixture(scope="module")

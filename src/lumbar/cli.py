@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lumbar.engine import InvalidAnswers, assess
-from lumbar.evaluation.scoring import score_vignettes
+from lumbar.evaluation.scoring import METRICS, score_vignettes
 from lumbar.evaluation.vignettes import VignetteSetError, load_vignettes
 from lumbar.i18n import system_language
 from lumbar.kb.check import check_knowledge_base, find_shared_dir
@@ -87,14 +87,7 @@ def evaluate(
     table.add_column("metric")
     table.add_column("value", justify="right")
     table.add_column("failed")
-    for name in (
-        "top1",
-        "top3",
-        "triage_exact",
-        "under_triage",
-        "over_triage",
-        "emergency_sensitivity",
-    ):
+    for name in METRICS:
         failed = summary["failures"][name]
         shown = ", ".join(failed[:12]) + (f" … (+{len(failed) - 12})" if len(failed) > 12 else "")
         table.add_row(name, f"{summary[name]:.1%}", shown)
