@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from functools import cache
 from typing import Any, Literal
 
 import numpy as np
@@ -102,13 +103,6 @@ TIME_FRAME_HOURS: dict[str, float | None] = {
 }
 
 
-def _softmax(scores: Vector) -> Vector:
-    top = np.max(scores)
-    weights = np.exp(scores - top)
-    normalised: Vector = weights / weights.sum()
-    return normalised
-
-
 def _fired_rules(model: CompiledModel, answers: Mapping[str, AnswerValue]) -> list[FiredRule]:
     fired = []
     for rule in model.kb.red_flags:
@@ -122,6 +116,7 @@ def _fired_rules(model: CompiledModel, answers: Mapping[str, AnswerValue]) -> li
     return fired
 
 
+@cache
 def _removal_masks(k: int) -> npt.NDArray[np.float64]:
     """Every subset of k items as 0/1 rows, the empty subset first, then by size."""
     rows = [
@@ -129,7 +124,9 @@ def _removal_masks(k: int) -> npt.NDArray[np.float64]:
         for size in range(k + 1)
         for chosen in itertools.combinations(range(k), size)
     ]
-    return np.asarray(rows, dtype=np.float64).reshape(len(rows), k)
+    masks = np.asarray(rows, dtype=np.float64).reshape(len(rows), k)
+    masks.flags.writeable = False
+    return masks
 
 
 def _levels(model: CompiledModel, scores: Vector) -> tuple[npt.NDArray[np.int64], Vector]:
@@ -169,6 +166,7 @@ def _triage(
     model: CompiledModel,
     answers: Mapping[str, AnswerValue],
     scores: Vector,
+    full: tuple[npt.NDArray[np.int64], Vector],
     fired: list[FiredRule],
 ) -> tuple[str, list[TriageReason]]:
     """The most urgent of the fired rules and the conditions the answers point to.
@@ -188,7 +186,7 @@ def _triage(
         for fid in red_flag_answers
         if (evidence := model.evidence_for(fid, answers[fid])) is not None
     ]
-    full_levels, full_posterior = _levels(model, scores[None, :])
+    full_levels, full_posterior = full
     best_rank, best_posterior = int(full_levels[0]), full_posterior[0]
     best_row: tuple[str, ...] = ()
     if removable and best_rank < len(TRIAGE_ORDER) - 1 and floor < len(TRIAGE_ORDER) - 1:
@@ -220,11 +218,12 @@ def _warning_signs(
 ) -> tuple[WarningSign, ...]:
     fired_ids = {r.id for r in fired}
     rank = triage_rank(level)
+    leading_ids = set(leading)
     warnings = []
     for rule in model.kb.red_flags:
         if rule.id in fired_ids or triage_rank(rule.level) <= rank or rule.kind != "red_flag":
             continue
-        if rule.id in ALWAYS_WARN or set(rule.related_conditions) & set(leading):
+        if rule.id in ALWAYS_WARN or leading_ids.intersection(rule.related_conditions):
             findings = tuple(sorted(model.rule_findings[rule.id].keys() - {"age"}))
             warnings.append(WarningSign(rule.id, rule.level, findings))
     warnings.sort(key=lambda w: (-triage_rank(w.level), w.rule not in ALWAYS_WARN))
@@ -282,11 +281,12 @@ def assess(answers: Mapping[str, object], model: CompiledModel | None = None) ->
         evidence = model.evidence_for(fid, value)
         if evidence is not None:
             scores += evidence.loglik
-    posterior = _softmax(scores)
+    full = _levels(model, scores[None, :])
+    posterior = full[1][0]
     order = sorted(range(len(posterior)), key=lambda i: (-posterior[i], model.condition_ids[i]))
 
     fired = _fired_rules(model, known)
-    level, reasons = _triage(model, known, scores, fired)
+    level, reasons = _triage(model, known, scores, full, fired)
     ranked = [(model.condition_ids[i], float(posterior[i])) for i in order]
     leading = [cid for cid, _ in ranked[:LEADING_COUNT]]
     specialists, tests = _referrals(model, ranked)

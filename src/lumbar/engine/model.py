@@ -39,7 +39,6 @@ class CompiledModel:
     log_priors: dict[tuple[str, int], Vector]
     evidence: dict[tuple[str, str], Evidence]  # (finding id, answer key) -> evidence
     bins: dict[str, dict[str, tuple[float, float]]]
-    rule_atoms: dict[str, tuple[str | FindingIs, ...]]  # finding id -> atoms testing it
     rule_findings: dict[str, dict[str, tuple[str | FindingIs, ...]]]  # rule -> finding -> atoms
     rule_predicates: dict[str, Predicate]  # rule id -> compiled `when`
 
@@ -138,7 +137,6 @@ def compile_model(kb: KnowledgeBase) -> CompiledModel:
         log_priors=log_priors,
         evidence=evidence,
         bins=bins,
-        rule_atoms=_rule_atoms(kb.red_flags),
         rule_findings={rule.id: _rule_atoms((rule,)) for rule in kb.red_flags},
         rule_predicates={rule.id: compile_expression(rule.when) for rule in kb.red_flags},
     )
