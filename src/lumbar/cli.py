@@ -12,13 +12,14 @@ from rich.console import Console
 from rich.table import Table
 
 from lumbar.engine import InvalidAnswers, assess
-from lumbar.evaluation.scoring import METRICS, score_vignettes
+from lumbar.evaluation.scoring import INTERVIEW_METRICS, METRICS, score_vignettes
 from lumbar.evaluation.vignettes import VignetteSetError, load_vignettes
 from lumbar.i18n import system_language
 from lumbar.kb.check import check_knowledge_base, find_shared_dir
 from lumbar.kb.loader import KnowledgeBaseError, default_knowledge_base, load_knowledge_base
 from lumbar.kb.models import LANGUAGES
 from lumbar.render import render_assessment
+from lumbar.terminal_interview import QuitInterview, run_terminal_interview
 
 app = typer.Typer(
     help="lumbar: low back pain triage, differential and care planning.", no_args_is_help=True
@@ -72,6 +73,13 @@ def evaluate(
         Path, typer.Argument(help="A vignette set: a directory of YAML files or one YAML file.")
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    interview: Annotated[
+        bool,
+        typer.Option(
+            "--interview",
+            help="Also simulate the interview on each vignette: questions asked, agreement.",
+        ),
+    ] = False,
 ) -> None:
     """Score lumbar on a vignette set (shared/spec/vignettes.md)."""
     try:
@@ -79,7 +87,7 @@ def evaluate(
     except VignetteSetError as error:
         _fail(str(error))
         return
-    summary = score_vignettes(vignettes).summary()
+    summary = score_vignettes(vignettes, interview=interview).summary()
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
         return
@@ -87,10 +95,13 @@ def evaluate(
     table.add_column("metric")
     table.add_column("value", justify="right")
     table.add_column("failed")
-    for name in METRICS:
+    for name in METRICS + (INTERVIEW_METRICS if interview else ()):
         failed = summary["failures"][name]
         shown = ", ".join(failed[:12]) + (f" … (+{len(failed) - 12})" if len(failed) > 12 else "")
         table.add_row(name, f"{summary[name]:.1%}", shown)
+    if interview:
+        table.add_row("questions_median", f"{summary['questions_median']:g}", "")
+        table.add_row("questions_max", f"{summary['questions_max']:g}", "")
     console.print(table)
     for vid, message in summary["errors"].items():
         errors.print(f"[red]{vid}[/red]: {message}")
@@ -115,8 +126,12 @@ def _read_answers(path: Path) -> dict[str, Any]:
 @app.command("assess")
 def assess_command(
     answers: Annotated[
-        Path, typer.Option("--answers", help="YAML or JSON file of answers (finding id: value).")
-    ],
+        Path | None,
+        typer.Option(
+            "--answers",
+            help="YAML or JSON file of answers (finding id: value). Without it, lumbar asks.",
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the full assessment as JSON.")
     ] = False,
@@ -124,10 +139,24 @@ def assess_command(
         str | None, typer.Option(help="Language: en, uk or ru (default: system locale).")
     ] = None,
 ) -> None:
-    """Assess a file of answers and show the result."""
+    """Run the interview in the terminal, or assess a file of answers, and show the result."""
     language = lang or system_language()
     if language not in LANGUAGES:
         _fail(f"--lang must be one of {', '.join(LANGUAGES)}")
+    kb = default_knowledge_base()
+    if answers is None:
+        try:
+            interview = run_terminal_interview(console, kb, language, console.input)
+        except (QuitInterview, EOFError, KeyboardInterrupt):
+            console.print()
+            console.print(kb.texts.ui["interview_quit"].get(language))
+            raise typer.Exit(1) from None
+        result = interview.assessment()
+        if as_json:
+            typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        else:
+            render_assessment(console, kb, result, language)
+        return
     try:
         result = assess(_read_answers(answers))
     except InvalidAnswers as error:
@@ -137,4 +166,4 @@ def assess_command(
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return
-    render_assessment(console, default_knowledge_base(), result, language)
+    render_assessment(console, kb, result, language)

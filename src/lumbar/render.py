@@ -7,7 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from lumbar.engine.assessment import Assessment, RankedCondition
+from lumbar.engine.assessment import Assessment, Contribution, RankedCondition
 from lumbar.kb.loader import KnowledgeBase
 
 TRIAGE_STYLE = {
@@ -19,24 +19,42 @@ TRIAGE_STYLE = {
 }
 SHOWN_CONDITIONS = 5
 SHOWN_REASONS = 3
+NOTABLE_RATIO = 1.25  # weaker answers are left out of the reasons shown
+
+
+def _answer_label(kb: KnowledgeBase, contribution: Contribution, lang: str) -> str:
+    """The finding with the answer given: "Fever", "Fever: no", "Pain severity: 7"."""
+    text = kb.texts.findings[contribution.finding]
+    answer = contribution.answer
+    if answer is True:
+        shown = ""
+    elif answer is False:
+        shown = kb.texts.ui["no"].get(lang).lower()
+    elif isinstance(answer, str):
+        choices = text.choices or {}
+        shown = choices[answer].get(lang) if answer in choices else answer
+    else:
+        shown = f"{answer:g}"
+    label = text.label.get(lang)
+    return f"{label}: {shown}" if shown else label
 
 
 def _reasons(kb: KnowledgeBase, condition: RankedCondition, lang: str) -> str:
-    up = [c for c in condition.contributions if c.likelihood_ratio > 1][:SHOWN_REASONS]
-    down = [c for c in condition.contributions if c.likelihood_ratio < 1][:SHOWN_REASONS]
+    strong = [
+        c
+        for c in condition.contributions
+        if c.likelihood_ratio >= NOTABLE_RATIO or c.likelihood_ratio <= 1 / NOTABLE_RATIO
+    ]
+    up = [c for c in strong if c.likelihood_ratio > 1][:SHOWN_REASONS]
+    down = [c for c in strong if c.likelihood_ratio < 1][:SHOWN_REASONS]
     ui = kb.texts.ui
     parts = []
-    if up:
-        labels = ", ".join(
-            f"{kb.texts.findings[c.finding].label.get(lang)} ×{c.likelihood_ratio:.2g}" for c in up
-        )
-        parts.append(f"{ui['raised_by'].get(lang)}: {labels}")
-    if down:
-        labels = ", ".join(
-            f"{kb.texts.findings[c.finding].label.get(lang)} ×{c.likelihood_ratio:.2g}"
-            for c in down
-        )
-        parts.append(f"{ui['lowered_by'].get(lang)}: {labels}")
+    for heading, items in (("raised_by", up), ("lowered_by", down)):
+        if items:
+            labels = ", ".join(
+                f"{_answer_label(kb, c, lang)} ×{c.likelihood_ratio:.2g}" for c in items
+            )
+            parts.append(f"{ui[heading].get(lang)}: {labels}")
     return "\n".join(parts)
 
 
@@ -52,7 +70,7 @@ def render_assessment(console: Console, kb: KnowledgeBase, result: Assessment, l
     console.print(Panel(Group(*body), title=ui["triage_heading"].get(lang)))
 
     table = Table(title=ui["likely_causes_heading"].get(lang), show_lines=True, expand=True)
-    table.add_column(ui["probability_label"].get(lang), justify="right", width=6)
+    table.add_column(ui["probability_label"].get(lang), justify="right", min_width=6)
     table.add_column(ui["likely_causes_heading"].get(lang))
     table.add_column(ui["why_heading"].get(lang))
     for condition in result.conditions[:SHOWN_CONDITIONS]:

@@ -53,10 +53,13 @@ def _check_one(kb: KnowledgeBase, field: str, value: object, sex: str | None) ->
     return value
 
 
-def validate_answers(kb: KnowledgeBase, answers: Mapping[str, object]) -> dict[str, AnswerValue]:
+def validate_answers(
+    kb: KnowledgeBase, answers: Mapping[str, object], required: tuple[str, ...] = ("age", "sex")
+) -> dict[str, AnswerValue]:
     """Check every answer and return the known ones; unknown answers are dropped.
 
-    `age` and `sex` are required. An answer of None or "unknown" counts as not answered.
+    The `required` findings (by default `age` and `sex`) must be known. An answer of None
+    or "unknown" counts as not answered.
     A "no" to a finding that does not apply to the person's sex is accepted and carries no
     evidence; a "yes" is an error. Raises InvalidAnswers naming every field that is wrong.
     """
@@ -79,9 +82,9 @@ def validate_answers(kb: KnowledgeBase, answers: Mapping[str, object]) -> dict[s
             continue
         if checked is not False or sex is None or sex in kb.findings[field].data.sexes:
             known[field] = checked
-    for required in ("age", "sex"):
-        if required not in known and not any(p.field == required for p in problems):
-            problems.append(AnswerProblem(required, "is required"))
+    for name in required:
+        if name not in known and not any(p.field == name for p in problems):
+            problems.append(AnswerProblem(name, "is required"))
     if problems:
         raise InvalidAnswers(problems)
     return known

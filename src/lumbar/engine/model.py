@@ -41,6 +41,9 @@ class CompiledModel:
     bins: dict[str, dict[str, tuple[float, float]]]
     rule_findings: dict[str, dict[str, tuple[str | FindingIs, ...]]]  # rule -> finding -> atoms
     rule_predicates: dict[str, Predicate]  # rule id -> compiled `when`
+    rule_ranks: dict[str, int]  # rule id -> triage rank of its level
+    rules_by_finding: dict[str, tuple[str, ...]]  # finding -> rules that test it
+    outcomes: dict[str, tuple[tuple[AnswerValue, ...], Vector]]  # finding -> answers, loglik rows
 
     def age_band(self, age: float) -> int:
         """Index of the age band containing `age` (the last band is open-ended)."""
@@ -78,6 +81,28 @@ def _rule_atoms(rules: tuple[RedFlagRule, ...]) -> dict[str, tuple[str | Finding
         for atom in atoms(rule.when):
             by_finding.setdefault(atom_finding(atom), []).append(atom)
     return {fid: tuple(found) for fid, found in by_finding.items()}
+
+
+def _outcomes(
+    kb: KnowledgeBase,
+    evidence: dict[tuple[str, str], Evidence],
+    bins: dict[str, dict[str, tuple[float, float]]],
+) -> dict[str, tuple[tuple[AnswerValue, ...], Vector]]:
+    """Every answer a finding can take (a number stands for the top of its bin), with rows."""
+    rows: dict[str, list[tuple[AnswerValue, Vector]]] = {}
+    for (fid, key), found in evidence.items():
+        value: AnswerValue
+        if kb.findings[fid].type == "boolean":
+            value = key == "yes"
+        elif fid in bins:
+            value = bins[fid][key][1]
+        else:
+            value = key
+        rows.setdefault(fid, []).append((value, found.loglik))
+    return {
+        fid: (tuple(v for v, _ in items), np.stack([row for _, row in items]))
+        for fid, items in rows.items()
+    }
 
 
 def compile_model(kb: KnowledgeBase) -> CompiledModel:
@@ -126,6 +151,11 @@ def compile_model(kb: KnowledgeBase) -> CompiledModel:
                 tuple(float(w) for w in np.abs(loglik - reference)),
             )
 
+    rule_findings = {rule.id: _rule_atoms((rule,)) for rule in kb.red_flags}
+    rules_by_finding: dict[str, tuple[str, ...]] = {}
+    for rule_id, by_finding in rule_findings.items():
+        for fid in by_finding:
+            rules_by_finding[fid] = (*rules_by_finding.get(fid, ()), rule_id)
     threshold_by_level = kb.meta.triage.escalation_threshold
     urgencies = [kb.conditions[cid].data.urgency for cid in condition_ids]
     return CompiledModel(
@@ -137,8 +167,11 @@ def compile_model(kb: KnowledgeBase) -> CompiledModel:
         log_priors=log_priors,
         evidence=evidence,
         bins=bins,
-        rule_findings={rule.id: _rule_atoms((rule,)) for rule in kb.red_flags},
+        rule_findings=rule_findings,
         rule_predicates={rule.id: compile_expression(rule.when) for rule in kb.red_flags},
+        rule_ranks={rule.id: triage_rank(rule.level) for rule in kb.red_flags},
+        rules_by_finding=rules_by_finding,
+        outcomes=_outcomes(kb, evidence, bins),
     )
 
 

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
 from lumbar.engine import InvalidAnswers, assess
 from lumbar.engine.model import CompiledModel, default_model
+from lumbar.evaluation.interview_simulation import simulate_interview
 from lumbar.evaluation.vignettes import Vignette
 from lumbar.kb.models import triage_rank
 
 EMERGENCY_LEVELS = frozenset({"emergency", "emergency_ambulance"})
 METRICS = ("top1", "top3", "triage_exact", "under_triage", "over_triage", "emergency_sensitivity")
+INTERVIEW_METRICS = ("interview_agreement", "interview_emergency_sensitivity")
+
+
+@dataclass
+class InterviewResult:
+    """The simulated interview of one vignette."""
+
+    questions: int
+    triage: str
+    ranked: list[str]
 
 
 @dataclass
@@ -23,6 +35,15 @@ class VignetteResult:
     accepted: set[str]
     gold_triage: str
     error: str | None = None
+    interview: InterviewResult | None = None
+
+    def interview_agrees(self) -> bool:
+        """Same triage as all at once, and the gold condition kept in the top three."""
+        if self.interview is None or self.triage is None:
+            return False
+        gold = set(self.gold_conditions)
+        kept = bool(set(self.interview.ranked[:3]) & gold) or not set(self.ranked[:3]) & gold
+        return self.interview.triage == self.triage and kept
 
 
 @dataclass
@@ -62,7 +83,7 @@ class Score:
         def share(failed: int, total: int) -> float:
             return round(1 - failed / total, 4) if total else 1.0
 
-        return {
+        summary: dict[str, Any] = {
             "n": n,
             "top1": share(len(failures["top1"]), n),
             "top3": share(len(failures["top3"]), n),
@@ -74,10 +95,40 @@ class Score:
             "errors": {r.id: r.error for r in self.results if r.error is not None},
             "failures": failures,
         }
+        if any(r.interview is not None for r in self.results):
+            summary.update(self._interview_summary(failures))
+        return summary
+
+    def _interview_summary(self, failures: dict[str, list[str]]) -> dict[str, Any]:
+        done = [r for r in self.results if r.interview is not None]
+        failures["interview_agreement"] = [r.id for r in self.results if not r.interview_agrees()]
+        emergencies = [r for r in self.results if r.gold_triage in EMERGENCY_LEVELS]
+        failures["interview_emergency_sensitivity"] = [
+            r.id
+            for r in emergencies
+            if r.interview is None or triage_rank(r.interview.triage) < triage_rank("emergency")
+        ]
+        n = len(self.results)
+        counts = [r.interview.questions for r in done if r.interview is not None]
+        return {
+            "questions_median": statistics.median(counts) if counts else 0,
+            "questions_max": max(counts, default=0),
+            "interview_agreement": round(1 - len(failures["interview_agreement"]) / n, 4),
+            "interview_emergency_sensitivity": (
+                round(1 - len(failures["interview_emergency_sensitivity"]) / len(emergencies), 4)
+                if emergencies
+                else 1.0
+            ),
+        }
 
 
-def score_vignettes(vignettes: list[Vignette], model: CompiledModel | None = None) -> Score:
-    """Assess every vignette all at once and score it against its gold answers."""
+def score_vignettes(
+    vignettes: list[Vignette], model: CompiledModel | None = None, interview: bool = False
+) -> Score:
+    """Assess every vignette all at once and score it against its gold answers.
+
+    With `interview`, also simulate the interview on each vignette (shared/spec/vignettes.md).
+    """
     model = model or default_model()
     score = Score()
     for vignette in vignettes:
@@ -96,5 +147,12 @@ def score_vignettes(vignettes: list[Vignette], model: CompiledModel | None = Non
         else:
             result.triage = assessment.triage.level
             result.ranked = [c.id for c in assessment.conditions]
+            if interview:
+                run = simulate_interview(vignette.all_answers(), model)
+                result.interview = InterviewResult(
+                    questions=len(run.questions),
+                    triage=run.assessment.triage.level,
+                    ranked=[c.id for c in run.assessment.conditions],
+                )
         score.results.append(result)
     return score

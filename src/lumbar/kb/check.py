@@ -326,9 +326,28 @@ class _Checker:
             if not 0 < threshold <= 1 or math.isnan(threshold):
                 self.error("kb.yaml", f"threshold for {level} must be in (0, 1]")
 
+    def interview(self) -> None:
+        policy = self.kb.interview
+        self.cite("interview.yaml", policy.screen_cite)
+        self.cite("interview.yaml", policy.stop_cite)
+        rule_ids = {rule.id for rule in self.kb.red_flags}
+        for rule_id in policy.always_screen:
+            if rule_id not in rule_ids:
+                self.error("interview.always_screen", f"{rule_id!r} is not a rule")
+        for fid, ask_only in policy.ask_only.items():
+            where = f"interview.ask_only.{fid}"
+            if fid not in self.kb.findings:
+                self.error(where, "is not a finding id")
+            for other in (ask_only.after_yes, ask_only.unless_yes):
+                if other is not None and other not in self.kb.findings:
+                    self.error(where, f"{other!r} is not a finding id")
+            if ask_only.ages is not None and ask_only.ages[0] > ask_only.ages[1]:
+                self.error(where, "ages must be [youngest, oldest]")
+
     def run(self) -> list[Problem]:
         for step in (
             self.meta,
+            self.interview,
             self.vocabulary,
             self.findings,
             self.conditions,

@@ -18,6 +18,7 @@ from lumbar.kb.models import (
     FindingData,
     FindingsFile,
     FindingText,
+    InterviewPolicy,
     KbMeta,
     Localized,
     NamedText,
@@ -94,6 +95,7 @@ class KnowledgeBase:
     references: dict[str, Reference]
     citations: dict[str, Citation]
     seed_review: tuple[SeedReview, ...]
+    interview: InterviewPolicy
     texts: Texts
 
     @property
@@ -215,6 +217,7 @@ def load_knowledge_base(data_dir: Path | None = None) -> KnowledgeBase:
         seed_review=tuple(
             _unique(_folder_lists(root / "seed_review", SeedReview), "seed_review").values()
         ),
+        interview=_parse(InterviewPolicy, _read_yaml(root / "interview.yaml"), "interview.yaml"),
         texts=texts,
     )
 

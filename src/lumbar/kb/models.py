@@ -219,6 +219,34 @@ class KbMeta(Strict):
     triage: TriageSettings
 
 
+class AskOnly(Strict):
+    """Who is asked about a finding: an age range, or only after another finding was yes."""
+
+    ages: tuple[int, int] | None = None
+    after_yes: str | None = None
+    unless_yes: str | None = None
+
+
+class StopRule(Strict):
+    raise_share: Annotated[float, Field(gt=0.0, le=1.0)]
+    lower_triage: Probability
+    leading_change: Probability
+    leading_min_probability: Probability
+    max_questions: int = Field(ge=3)
+
+
+class InterviewPolicy(Strict):
+    """The clinical choices of the adaptive interview (interview.yaml)."""
+
+    ask_only: dict[str, AskOnly]
+    always_screen: tuple[str, ...]
+    screen_cite: CitationIds
+    screen_min_chance: dict[TriageLevel, Probability]
+    screen_min_related: Probability
+    stop: StopRule
+    stop_cite: CitationIds
+
+
 # --- patient-facing text ---------------------------------------------------------
 
 

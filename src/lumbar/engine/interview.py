@@ -1,0 +1,566 @@
+"""The adaptive interview: which question to ask next, and when to stop. Pure.
+
+Order: who (age, sex, pregnancy), where it hurts, where it spreads, then danger signs
+screened by context (the red-flag rules that could still fire and matter for the causes
+now likely, plus the guidelines' screen for everyone), then single questions chosen by
+expected value: information about the causes, weighted so that answers that could change
+the triage level or the three leading causes win. The interview stops when no question
+left is likely to change either, or at the question cap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from lumbar.engine.answers import AnswerValue, validate_answers
+from lumbar.engine.assessment import Assessment, assess
+from lumbar.engine.model import CompiledModel, Vector, default_model
+from lumbar.engine.rules import atom_finding, atom_holds
+from lumbar.kb.models import (
+    TRIAGE_ORDER,
+    AllOf,
+    AnyOf,
+    AtLeast,
+    Expr,
+    FindingIs,
+    RedFlagRule,
+    triage_rank,
+)
+
+UNKNOWN = "unknown"
+LOCATION_GROUP = "location"
+SPREAD_GROUP = "spread"
+MAX_GROUP_ITEMS = 10
+ASKED_AS_GROUP = frozenset(
+    {
+        "character",
+        "onset",
+        "modifiers",
+        "urine",
+        "gut",
+        "whole_body",
+        "heart_lungs",
+        "nerves",
+        "skin",
+        "periods_pregnancy",
+        "history",
+    }
+)
+TRIAGE_WEIGHT = 10.0  # bits of information one expected step of triage change is worth
+LEADING_WEIGHT = 1.0  # bits one certain change of the three leading causes is worth
+LEADING_COUNT = 3
+URGENT_RANK = triage_rank("consultation_24")
+
+QuestionKind = Literal["number", "choice", "boolean", "multiple"]
+PurposeKind = Literal[
+    "about_you", "pregnancy", "location", "spread", "danger", "rule_out", "tell_apart"
+]
+Reply = bool | float | str | Collection[str] | None
+
+
+@dataclass(frozen=True)
+class Purpose:
+    """Why a question is asked: the kind of reason and the conditions or rules behind it."""
+
+    kind: PurposeKind
+    conditions: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question: a single finding, or a group where the person ticks all that apply."""
+
+    id: str
+    kind: QuestionKind
+    findings: tuple[str, ...]
+    purpose: Purpose
+
+
+class InvalidReply(ValueError):
+    """A reply that does not fit its question."""
+
+
+@dataclass
+class _State:
+    """What is known now: posterior, fired rules and the triage the answers point to."""
+
+    model: CompiledModel
+    known: dict[str, AnswerValue]
+    answered: frozenset[str]
+    posterior: Vector = field(init=False)
+    scores: Vector = field(init=False)
+    fired: frozenset[str] = field(init=False)
+    floor: int = field(init=False)
+    level: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        model = self.model
+        band = model.age_band(float(self.known["age"]))
+        scores = model.log_priors[(str(self.known["sex"]), band)].copy()
+        for fid, value in self.known.items():
+            evidence = model.evidence_for(fid, value)
+            if evidence is not None:
+                scores += evidence.loglik
+        self.scores = scores
+        self.posterior = _softmax(scores[None, :])[0]
+        self.fired = frozenset(
+            rule.id for rule in model.kb.red_flags if model.rule_predicates[rule.id](self.known)
+        )
+        self.floor = max((model.rule_ranks[rid] for rid in self.fired), default=0)
+        self.level = max(self.floor, int(_condition_levels(model, self.posterior[None, :])[0]))
+
+
+def _softmax(scores: Vector) -> Vector:
+    weights = np.exp(scores - scores.max(axis=1, keepdims=True))
+    result: Vector = weights / weights.sum(axis=1, keepdims=True)
+    return result
+
+
+def _condition_levels(model: CompiledModel, posterior: Vector) -> npt.NDArray[np.int64]:
+    leading = model.urgency_rank[np.argmax(posterior, axis=1)]
+    suspected = np.where(posterior >= model.thresholds[None, :], model.urgency_rank[None, :], 0)
+    result: npt.NDArray[np.int64] = np.maximum(leading, suspected.max(axis=1))
+    return result
+
+
+def _entropy(posterior: Vector) -> Vector:
+    safe = np.where(posterior > 0, posterior, 1.0)
+    result: Vector = -(posterior * np.log2(safe)).sum(axis=-1)
+    return result
+
+
+# --- who may be asked what ------------------------------------------------------------------
+
+
+def _applies(model: CompiledModel, fid: str, known: Mapping[str, AnswerValue]) -> bool:
+    """Whether asking about `fid` makes sense for this person (sex, age, preconditions)."""
+    finding = model.kb.findings[fid]
+    if known.get("sex") not in finding.data.sexes:
+        return False
+    rule = model.kb.interview.ask_only.get(fid)
+    if rule is None:
+        return True
+    if rule.ages is not None and not rule.ages[0] <= float(known["age"]) <= rule.ages[1]:
+        return False
+    if rule.unless_yes is not None and known.get(rule.unless_yes) is True:
+        return False
+    return rule.after_yes is None or known.get(rule.after_yes) is True
+
+
+def _group_findings(model: CompiledModel, group: str) -> tuple[str, ...]:
+    return tuple(fid for fid, f in model.kb.findings.items() if f.data.group == group)
+
+
+def _askable(
+    model: CompiledModel, answers: Mapping[str, object], known: Mapping[str, AnswerValue]
+) -> list[str]:
+    """Findings not yet asked that carry evidence or feed a rule, and apply to this person."""
+    return [
+        fid
+        for fid, finding in model.kb.findings.items()
+        if fid not in answers
+        and finding.data.group != "who"
+        and (fid in model.outcomes or fid in model.rules_by_finding)
+        and _applies(model, fid, known)
+    ]
+
+
+# --- danger-sign screening --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Closure:
+    """How far an expression is from being decided on the answers so far."""
+
+    satisfied: bool = False
+    impossible: bool = False
+    chance: float = 0.0  # rough probability it could still come true
+    ask: frozenset[str] = frozenset()  # unknown findings whose "no" would rule it out
+
+
+def _atom_closure(
+    atom: str | FindingIs,
+    answers: Mapping[str, object],
+    known: Mapping[str, AnswerValue],
+    askable: frozenset[str],
+    chance: Mapping[str, float],
+) -> _Closure:
+    fid = atom_finding(atom)
+    if atom_holds(atom, known):
+        return _Closure(satisfied=True)
+    if fid in answers or fid not in askable:
+        return _Closure(impossible=True)
+    return _Closure(chance=chance.get(fid, 0.5), ask=frozenset({fid}))
+
+
+def _closure(
+    expr: Expr,
+    answers: Mapping[str, object],
+    known: Mapping[str, AnswerValue],
+    askable: frozenset[str],
+    chance: Mapping[str, float],
+) -> _Closure:
+    """The cheapest set of questions whose "no" answers would make `expr` impossible."""
+    if isinstance(expr, str | FindingIs):
+        return _atom_closure(expr, answers, known, askable, chance)
+    if isinstance(expr, AllOf):
+        parts = [_closure(p, answers, known, askable, chance) for p in expr.all]
+        if any(p.impossible for p in parts):
+            return _Closure(impossible=True)
+        open_parts = [p for p in parts if not p.satisfied]
+        if not open_parts:
+            return _Closure(satisfied=True)
+        cheapest = min(open_parts, key=lambda p: (p.chance, len(p.ask), sorted(p.ask)))
+        return _Closure(chance=float(np.prod([p.chance for p in open_parts])), ask=cheapest.ask)
+    if isinstance(expr, AnyOf):
+        parts = [_closure(p, answers, known, askable, chance) for p in expr.any]
+        if any(p.satisfied for p in parts):
+            return _Closure(satisfied=True)
+        open_parts = [p for p in parts if not p.impossible]
+        if not open_parts:
+            return _Closure(impossible=True)
+        return _Closure(
+            chance=1.0 - float(np.prod([1.0 - p.chance for p in open_parts])),
+            ask=frozenset().union(*(p.ask for p in open_parts)),
+        )
+    return _at_least_closure(expr, answers, known, askable, chance)
+
+
+def _at_least_closure(
+    expr: AtLeast,
+    answers: Mapping[str, object],
+    known: Mapping[str, AnswerValue],
+    askable: frozenset[str],
+    chance: Mapping[str, float],
+) -> _Closure:
+    parts = [_closure(p, answers, known, askable, chance) for p in expr.of]
+    needed = expr.at_least - sum(p.satisfied for p in parts)
+    if needed <= 0:
+        return _Closure(satisfied=True)
+    open_parts = sorted(
+        (p for p in parts if not p.satisfied and not p.impossible),
+        key=lambda p: (p.chance, len(p.ask), sorted(p.ask)),
+    )
+    if len(open_parts) < needed:
+        return _Closure(impossible=True)
+    to_close = open_parts[: len(open_parts) - needed + 1]
+    likeliest = sorted((p.chance for p in open_parts), reverse=True)[:needed]
+    return _Closure(
+        chance=float(np.prod(likeliest)), ask=frozenset().union(*(p.ask for p in to_close))
+    )
+
+
+def _yes_chances(state: _State, fids: list[str]) -> dict[str, float]:
+    """P(yes) for boolean findings given the answers so far."""
+    chances = {}
+    for fid in fids:
+        evidence = state.model.evidence.get((fid, "yes"))
+        if evidence is not None:
+            chances[fid] = float(state.posterior @ np.exp(evidence.loglik))
+    return chances
+
+
+def _danger_question(
+    state: _State, answers: Mapping[str, object], askable: list[str]
+) -> Question | None:
+    """A group of danger signs to rule out, or one number/choice a danger rule hinges on."""
+    model = state.model
+    policy = model.kb.interview
+    askable_set = frozenset(askable)
+    chance = _yes_chances(state, askable)
+    related = {cid: i for i, cid in enumerate(model.condition_ids)}
+    screened: list[tuple[RedFlagRule, _Closure]] = []
+    for rule in model.kb.red_flags:
+        if rule.kind != "red_flag" or rule.id in state.fired:
+            continue
+        if triage_rank(rule.level) <= state.level:
+            continue
+        closure = _closure(rule.when, answers, state.known, askable_set, chance)
+        if closure.satisfied or closure.impossible or not closure.ask:
+            continue
+        if rule.id in policy.always_screen or (
+            closure.chance >= policy.screen_min_chance.get(rule.level, 1.0)
+            and sum(state.posterior[related[c]] for c in rule.related_conditions)
+            >= policy.screen_min_related
+        ):
+            screened.append((rule, closure))
+    if not screened:
+        return None
+    screened.sort(key=lambda item: -triage_rank(item[0].level))
+    order = {fid: i for i, fid in enumerate(model.kb.findings)}
+    booleans: list[str] = []
+    others: list[str] = []
+    rules: list[str] = []
+    for rule, closure in screened:
+        for fid in sorted(closure.ask, key=order.__getitem__):
+            target = booleans if model.kb.findings[fid].type == "boolean" else others
+            if fid not in target:
+                target.append(fid)
+        rules.append(rule.id)
+    conditions = _danger_conditions(state, [r for r, _ in screened])
+    purpose = Purpose("danger", conditions, tuple(rules))
+    if booleans:
+        items = tuple(booleans[:MAX_GROUP_ITEMS])
+        return Question("danger:" + ",".join(items), "multiple", items, purpose)
+    fid = others[0]
+    return Question(fid, _single_kind(model, fid), (fid,), purpose)
+
+
+def _danger_conditions(state: _State, rules: list[RedFlagRule]) -> tuple[str, ...]:
+    """The likeliest urgent conditions behind the screened rules, at most three."""
+    model = state.model
+    index = {cid: i for i, cid in enumerate(model.condition_ids)}
+    related = {c for rule in rules for c in rule.related_conditions}
+    urgent = {c for c in related if triage_rank(model.kb.conditions[c].data.urgency) >= URGENT_RANK}
+    ranked = sorted(urgent or related, key=lambda c: (-state.posterior[index[c]], c))
+    return tuple(ranked[:3])
+
+
+# --- choosing among single questions ---------------------------------------------------------
+
+
+def _single_kind(model: CompiledModel, fid: str) -> QuestionKind:
+    finding_type = model.kb.findings[fid].type
+    if finding_type == "number":
+        return "number"
+    return "choice" if finding_type == "choice" else "boolean"
+
+
+@dataclass(frozen=True)
+class _Ranking:
+    """The value of asking about one finding, and whether its answer could matter."""
+
+    finding: str
+    value: float
+    meaningful: bool  # likely enough to change the triage level or the leading causes
+    moved: tuple[str, ...]  # conditions whose probability the answer is expected to move most
+
+
+def _leading_sets(posterior: Vector, min_probability: float) -> list[frozenset[int]]:
+    """Per row: the three most probable conditions that reach `min_probability`."""
+    order = np.argsort(-posterior, axis=1, kind="stable")[:, :LEADING_COUNT]
+    return [
+        frozenset(int(c) for c in row if posterior[i, c] >= min_probability)
+        for i, row in enumerate(order)
+    ]
+
+
+def _rank_candidates(state: _State, candidates: list[str]) -> list[_Ranking]:
+    model = state.model
+    stop = model.kb.interview.stop
+    candidates = [fid for fid in candidates if fid in model.outcomes]
+    if not candidates:
+        return []
+    loglik = np.concatenate([model.outcomes[fid][1] for fid in candidates])
+    chance = np.exp(loglik) @ state.posterior
+    posterior = _softmax(state.scores[None, :] + loglik)
+    levels = np.maximum(_condition_levels(model, posterior), state.floor)
+    now_leading = _leading_sets(state.posterior[None, :], stop.leading_min_probability)[0]
+    leading_changed = np.asarray(
+        [row != now_leading for row in _leading_sets(posterior, stop.leading_min_probability)]
+    )
+    information = _entropy(state.posterior) - _entropy(posterior)
+    shift = np.abs(posterior - state.posterior[None, :])
+    raise_bar = _raise_thresholds(model)
+
+    rankings = []
+    start = 0
+    for fid in candidates:
+        values = model.outcomes[fid][0]
+        rows = slice(start, start + len(values))
+        for row, value in enumerate(values, start):
+            levels[row] = max(int(levels[row]), _rule_level(state, fid, value))
+        start += len(values)
+        p = chance[rows] / chance[rows].sum()
+        new_levels = levels[rows]
+        raised = any(
+            p @ (new_levels >= rank) >= raise_bar[rank]
+            for rank in range(state.level + 1, len(raise_bar))
+        )
+        lowered = p @ (new_levels < state.level) >= stop.lower_triage
+        leading = float(p @ leading_changed[rows])
+        moved_by = p @ shift[rows]
+        rankings.append(
+            _Ranking(
+                finding=fid,
+                value=float(
+                    p @ information[rows]
+                    + TRIAGE_WEIGHT * (p @ np.abs(new_levels - state.level))
+                    + LEADING_WEIGHT * leading
+                ),
+                meaningful=bool(raised or lowered or leading >= stop.leading_change),
+                moved=tuple(
+                    model.condition_ids[i] for i in np.argsort(-moved_by, kind="stable")[:2]
+                ),
+            )
+        )
+    return rankings
+
+
+def _raise_thresholds(model: CompiledModel) -> tuple[float, ...]:
+    """Per triage rank: the chance at which raising triage to it is worth a question."""
+    by_level = model.kb.meta.triage.escalation_threshold
+    share = model.kb.interview.stop.raise_share
+    return tuple(share * by_level.get(level, 1.0) for level in TRIAGE_ORDER)
+
+
+def _rule_level(state: _State, fid: str, value: AnswerValue) -> int:
+    """The triage floor of the rules with this answer added."""
+    model = state.model
+    if value is False:
+        return state.floor
+    trial = {**state.known, fid: value}
+    level = state.floor
+    for rule_id in model.rules_by_finding.get(fid, ()):
+        if rule_id not in state.fired and model.rule_predicates[rule_id](trial):
+            level = max(level, model.rule_ranks[rule_id])
+    return level
+
+
+def _differential_question(state: _State, askable: list[str]) -> Question | None:
+    """The most valuable single question or natural group, or None when none could matter."""
+    model = state.model
+    rankings = _rank_candidates(state, askable)
+    if not any(r.meaningful for r in rankings):
+        return None
+    by_group: dict[str, list[_Ranking]] = {}
+    for ranking in rankings:
+        finding = model.kb.findings[ranking.finding]
+        if finding.type == "boolean" and finding.data.group in ASKED_AS_GROUP:
+            by_group.setdefault(finding.data.group, []).append(ranking)
+    options: list[tuple[float, tuple[_Ranking, ...], str]] = [
+        (r.value, (r,), r.finding) for r in rankings
+    ]
+    for group, members in by_group.items():
+        members.sort(key=lambda r: (-r.value, r.finding))
+        chosen = tuple(members[:MAX_GROUP_ITEMS])
+        if len(chosen) > 1:
+            options.append((sum(r.value for r in chosen), chosen, group))
+    _, chosen, question_id = max(options, key=lambda option: (option[0], option[2]))
+    purpose = _differential_purpose(state, chosen)
+    if len(chosen) == 1:
+        fid = chosen[0].finding
+        return Question(fid, _single_kind(model, fid), (fid,), purpose)
+    return Question(question_id, "multiple", tuple(r.finding for r in chosen), purpose)
+
+
+def _differential_purpose(state: _State, chosen: tuple[_Ranking, ...]) -> Purpose:
+    """Rule out a more urgent condition the answers could point to, or tell two apart."""
+    model = state.model
+    moved = tuple(dict.fromkeys(c for r in chosen for c in r.moved))
+    urgent = [c for c in moved if triage_rank(model.kb.conditions[c].data.urgency) > state.level]
+    if urgent:
+        return Purpose("rule_out", (urgent[0],))
+    return Purpose("tell_apart", moved[:2])
+
+
+# --- the interview -----------------------------------------------------------------------------
+
+
+def next_question(
+    answers: Mapping[str, object], asked: int = 0, model: CompiledModel | None = None
+) -> Question | None:
+    """The next question to ask, or None when the interview should stop.
+
+    `answers` maps finding ids to answers; "unknown" (or None) marks a question the person
+    could not answer, so it is not asked again. `asked` is the number of questions asked so
+    far, for the cap. Raises InvalidAnswers if an answer is invalid.
+    """
+    model = model or default_model()
+    for fid, kind in (("age", "number"), ("sex", "choice")):
+        if answers.get(fid) is None or answers.get(fid) == UNKNOWN:
+            return Question(fid, kind, (fid,), Purpose("about_you"))  # type: ignore[arg-type]
+    known = validate_answers(model.kb, answers)
+    if asked >= model.kb.interview.stop.max_questions:
+        return None
+    if "pregnant" not in answers and _applies(model, "pregnant", known):
+        return Question("pregnant", "boolean", ("pregnant",), Purpose("pregnancy"))
+    for group, kind in ((LOCATION_GROUP, "location"), (SPREAD_GROUP, "spread")):
+        members = tuple(fid for fid in _group_findings(model, group) if _applies(model, fid, known))
+        unasked = tuple(fid for fid in members if fid not in answers)
+        if unasked == members and members:
+            return Question(group, "multiple", members, Purpose(kind))  # type: ignore[arg-type]
+    askable = _askable(model, answers, known)
+    state = _State(model, known, frozenset(answers))
+    return _danger_question(state, answers, askable) or _differential_question(state, askable)
+
+
+def reply_answers(
+    question: Question, reply: Reply, model: CompiledModel | None = None
+) -> dict[str, AnswerValue]:
+    """The answers a reply gives: ticked items of a group are yes, the rest no; None is unknown.
+
+    Raises InvalidReply when the reply does not fit the question.
+    """
+    model = model or default_model()
+    if reply is None:
+        if question.purpose.kind == "about_you":
+            raise InvalidReply(f"{question.id}: is required")
+        return dict.fromkeys(question.findings, UNKNOWN)
+    if question.kind == "multiple":
+        if isinstance(reply, str | bool | int | float):
+            raise InvalidReply(f"{question.id}: expected the list of findings that apply")
+        chosen = set(reply)
+        extra = chosen - set(question.findings)
+        if extra:
+            raise InvalidReply(f"{question.id}: not part of this question: {sorted(extra)}")
+        return {fid: fid in chosen for fid in question.findings}
+    fid = question.findings[0]
+    vocab = model.kb.findings[fid].vocab
+    if question.kind == "boolean":
+        if not isinstance(reply, bool):
+            raise InvalidReply(f"{fid}: expected yes, no or unknown")
+        return {fid: reply}
+    if question.kind == "choice":
+        if not isinstance(reply, str) or reply not in (vocab.values or ()):
+            raise InvalidReply(f"{fid}: expected one of {', '.join(vocab.values or ())}")
+        return {fid: reply}
+    if isinstance(reply, bool) or not isinstance(reply, int | float):
+        raise InvalidReply(f"{fid}: expected a number")
+    low, high = vocab.range or (float("-inf"), float("inf"))
+    if not low <= reply <= high:
+        raise InvalidReply(f"{fid}: expected a number from {low:g} to {high:g}")
+    return {fid: float(reply)}
+
+
+@dataclass(frozen=True)
+class Interview:
+    """An interview in progress: the answers so far and the questions that produced them.
+
+    Immutable: `answer` and `back` return a new interview. Going back removes the last
+    question's answers, so the state is exactly as if that question had not been answered.
+    """
+
+    answers: Mapping[str, AnswerValue] = field(default_factory=dict)
+    history: tuple[Question, ...] = ()
+
+    def next_question(self, model: CompiledModel | None = None) -> Question | None:
+        """The next question, or None when the interview is over."""
+        return next_question(self.answers, len(self.history), model)
+
+    def answer(
+        self, question: Question, reply: Reply, model: CompiledModel | None = None
+    ) -> Interview:
+        """The interview with `reply` to `question` recorded."""
+        updates = reply_answers(question, reply, model)
+        trial = {**self.answers, **updates}
+        validate_answers((model or default_model()).kb, trial, required=())
+        return Interview(trial, (*self.history, question))
+
+    def back(self) -> Interview:
+        """The interview without its last question and answer."""
+        if not self.history:
+            return self
+        last = self.history[-1]
+        kept = {fid: v for fid, v in self.answers.items() if fid not in last.findings}
+        return Interview(kept, self.history[:-1])
+
+    def assessment(self, model: CompiledModel | None = None) -> Assessment:
+        """The assessment of the answers so far (age and sex must be answered)."""
+        return assess(self.answers, model)

@@ -1,0 +1,97 @@
+"""The words of an interview question in the person's language: prompt, help, options, why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lumbar.engine.interview import Question
+from lumbar.kb.loader import KnowledgeBase
+
+UNKNOWN_OPTION = "unknown"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One answer to choose: `value` is yes/no/unknown, a choice value or a finding id."""
+
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Wording:
+    """Everything an interface shows for one question."""
+
+    question_id: str
+    kind: str
+    prompt: str
+    help: str
+    why: str
+    options: tuple[Option, ...]  # for groups: the findings to tick
+    number_range: tuple[float, float] | None = None
+
+
+def _group_prompt(kb: KnowledgeBase, question: Question, lang: str) -> str:
+    ui = kb.texts.ui
+    kind = question.purpose.kind
+    if kind in ("location", "spread", "danger"):
+        return ui[f"question_{kind}"].get(lang)
+    group = kb.findings[question.findings[0]].data.group
+    key = f"question_group_{group}"
+    return (ui[key] if key in ui else ui["question_danger"]).get(lang)
+
+
+def why_asked(kb: KnowledgeBase, question: Question, lang: str) -> str:
+    """Why the question is asked, in plain words."""
+    ui = kb.texts.ui
+    purpose = question.purpose
+    names = "; ".join(kb.texts.conditions[c].name.get(lang) for c in purpose.conditions)
+    return ui[f"why_{purpose.kind}"].get(lang).replace("{conditions}", names)
+
+
+def word_question(kb: KnowledgeBase, question: Question, lang: str) -> Wording:
+    """The question as shown to a person in `lang` (en, uk or ru)."""
+    ui = kb.texts.ui
+    why = why_asked(kb, question, lang)
+    required = question.purpose.kind == "about_you"  # age and sex must be answered
+    unknown = () if required else (Option(UNKNOWN_OPTION, ui["unknown_answer"].get(lang)),)
+    if question.kind == "multiple":
+        options = tuple(
+            Option(fid, kb.texts.findings[fid].label.get(lang)) for fid in question.findings
+        )
+        return Wording(
+            question.id,
+            question.kind,
+            _group_prompt(kb, question, lang),
+            ui["group_help"].get(lang),
+            why,
+            options,
+        )
+    fid = question.findings[0]
+    text = kb.texts.findings[fid]
+    finding = kb.findings[fid]
+    if question.kind == "boolean":
+        options = (Option("yes", ui["yes"].get(lang)), Option("no", ui["no"].get(lang)), *unknown)
+    elif question.kind == "choice":
+        choices = text.choices or {}
+        options = (
+            *(
+                Option(value, choices[value].get(lang) if value in choices else value)
+                for value in finding.vocab.values or ()
+            ),
+            *unknown,
+        )
+    else:
+        options = unknown
+    help_text = text.help.get(lang)
+    if fid == "pain_severity":
+        help_text = f"{help_text} {ui['pain_scale_hint'].get(lang)}"
+    return Wording(
+        question.id,
+        question.kind,
+        text.question.get(lang),
+        help_text,
+        why,
+        options,
+        finding.vocab.range if question.kind == "number" else None,
+    )

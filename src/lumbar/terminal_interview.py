@@ -1,0 +1,184 @@
+"""The interview in a terminal: one question at a time with Rich, numbers as answer keys.
+
+Answers are typed as numbers so that the keys mean the same on Latin and Cyrillic keyboard
+layouts; the commands (back, why, quit) accept the letter of either layout.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text
+
+from lumbar.engine.answers import InvalidAnswers
+from lumbar.engine.interview import Interview, InvalidReply, Question, Reply
+from lumbar.engine.wording import UNKNOWN_OPTION, Wording, word_question
+from lumbar.kb.loader import KnowledgeBase
+
+BACK_KEYS = frozenset({"b", "и"})
+WHY_KEYS = frozenset({"w", "ц"})
+QUIT_KEYS = frozenset({"q", "й"})
+UNKNOWN_KEYS = frozenset({"?", ","})  # "," is where "?" sits on a Cyrillic layout
+TYPICAL_QUESTIONS = 10
+
+
+class QuitInterview(Exception):
+    """The person chose to stop the interview."""
+
+
+@dataclass(frozen=True)
+class _Command:
+    name: str
+
+
+Parsed = Reply | _Command
+
+
+def _progress(asked: int) -> float:
+    """A share of the interview done: honest about the unknown length, never reaching 100%."""
+    return asked / max(TYPICAL_QUESTIONS, asked + 2)
+
+
+def _show_question(
+    console: Console, kb: KnowledgeBase, wording: Wording, asked: int, lang: str
+) -> None:
+    ui = kb.texts.ui
+    console.print()
+    header = Table.grid(expand=True, padding=(0, 1))
+    header.add_column(ratio=1)
+    header.add_column(justify="right")
+    header.add_row(
+        ProgressBar(total=100, completed=round(100 * _progress(asked))),
+        Text(ui["progress"].get(lang).replace("{n}", str(asked + 1)), style="bold"),
+    )
+    options = Table.grid(padding=(0, 2))
+    if wording.kind == "multiple":
+        options.add_row("0", ui["none_of_these"].get(lang))
+    for number, option in enumerate(wording.options, start=1):
+        options.add_row(str(number), option.label)
+    keys = {
+        "multiple": "keys_multiple",
+        "number": "keys_number",
+    }.get(wording.kind, "keys_single")
+    hint = ui[keys].get(lang)
+    if wording.number_range is not None:
+        low, high = wording.number_range
+        prompt = ui["number_prompt"].get(lang)
+        hint = prompt.replace("{min}", f"{low:g}").replace("{max}", f"{high:g}")
+        if any(option.value == UNKNOWN_OPTION for option in wording.options):
+            hint = f"{hint} {ui[keys].get(lang)}"
+    body: list[Text | Table] = [
+        header,
+        Text(wording.prompt, style="bold"),
+        Text(wording.help, style="dim"),
+    ]
+    if wording.kind != "number":
+        body.append(options)
+    body += [Text(hint, style="cyan"), Text(ui["keys_commands"].get(lang), style="dim")]
+    console.print(Panel(Group(*body), expand=True))
+
+
+def _parse(wording: Wording, raw: str) -> Parsed:
+    """The reply typed for `wording`; raises ValueError if it is not one of the answers."""
+    text = raw.strip().lower()
+    for keys, name in ((BACK_KEYS, "back"), (WHY_KEYS, "why"), (QUIT_KEYS, "quit")):
+        if text in keys:
+            return _Command(name)
+    if wording.kind == "multiple":
+        if text in UNKNOWN_KEYS:
+            return None
+        numbers = [int(part) for part in text.replace(",", " ").split()]
+        if not numbers or any(n < 0 or n > len(wording.options) for n in numbers):
+            raise ValueError(text)
+        if 0 in numbers and len(numbers) > 1:
+            raise ValueError(text)
+        return [wording.options[n - 1].value for n in numbers if n > 0]
+    if wording.kind == "number":
+        if text in UNKNOWN_KEYS:
+            if not wording.options:
+                raise ValueError(text)
+            return None
+        value = float(text.replace(",", "."))
+        if math.isnan(value):
+            raise ValueError(text)
+        return value
+    values = [option.value for option in wording.options]
+    if text in UNKNOWN_KEYS:
+        if UNKNOWN_OPTION not in values:
+            raise ValueError(text)
+        return None
+    choice = int(text)
+    if not 1 <= choice <= len(values):
+        raise ValueError(text)
+    value_name = values[choice - 1]
+    if value_name == UNKNOWN_OPTION:
+        return None
+    if wording.kind == "boolean":
+        return value_name == "yes"
+    return value_name
+
+
+def _ask(
+    console: Console,
+    kb: KnowledgeBase,
+    interview: Interview,
+    question: Question,
+    lang: str,
+    read: Callable[[str], str],
+) -> Interview:
+    """Ask one question until it gets a valid reply or a command; return the new interview."""
+    ui = kb.texts.ui
+    wording = word_question(kb, question, lang)
+    _show_question(console, kb, wording, len(interview.history), lang)
+    while True:
+        raw = read("> ")
+        try:
+            parsed = _parse(wording, raw)
+        except ValueError:
+            console.print(Text(ui["invalid_choice"].get(lang), style="yellow"))
+            continue
+        if isinstance(parsed, _Command):
+            if parsed.name == "quit":
+                raise QuitInterview
+            if parsed.name == "back":
+                return interview.back()
+            console.print(Panel(wording.why, title=ui["why_asked"].get(lang), style="cyan"))
+            continue
+        try:
+            return interview.answer(question, parsed, None)
+        except InvalidAnswers as error:
+            problem = error.problems[0]
+            message = (
+                ui["age_limit"].get(lang)
+                if problem.field == "age" and "adults" in problem.problem
+                else ui["invalid_choice"].get(lang)
+            )
+            console.print(Text(message, style="yellow"))
+        except InvalidReply:
+            console.print(Text(ui["invalid_choice"].get(lang), style="yellow"))
+
+
+def run_terminal_interview(
+    console: Console, kb: KnowledgeBase, lang: str, read: Callable[[str], str]
+) -> Interview:
+    """Run the interview to its end; raises QuitInterview if the person quits."""
+    ui = kb.texts.ui
+    console.print(
+        Panel(
+            ui["interview_intro"].get(lang).replace("{number}", ui["emergency_number"].get(lang)),
+            title=ui["interview_title"].get(lang),
+            style="bold",
+        )
+    )
+    interview = Interview()
+    while (question := interview.next_question()) is not None:
+        interview = _ask(console, kb, interview, question, lang, read)
+    console.print()
+    console.print(Text(ui["interview_done"].get(lang), style="bold green"))
+    return interview
