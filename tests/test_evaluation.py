@@ -56,6 +56,24 @@ def test_eval_json_output_has_the_contract_keys() -> None:
     assert set(summary["failures"]) >= KEYS - {"n", "failures"}
 
 
+def test_interview_mode_meets_its_targets_on_the_dev_set() -> None:
+    """Issue 3 targets: median questions <= 12, agreement >= 90%, no emergency lost."""
+    out = subprocess.run(
+        [sys.executable, "-m", "lumbar", "eval", str(DEV_VIGNETTES), "--interview", "--json"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    summary = json.loads(out)
+    failures = summary["failures"]
+    assert summary["questions_median"] <= 12
+    assert summary["questions_max"] <= 30
+    assert summary["interview_agreement"] >= 0.9, failures["interview_agreement"]
+    assert summary["interview_emergency_sensitivity"] == 1.0, failures[
+        "interview_emergency_sensitivity"
+    ]
+
+
 def test_a_single_file_holding_a_list_is_a_vignette_set(tmp_path: Path) -> None:
     path = tmp_path / "set.yaml"
     path.write_text(

@@ -16,7 +16,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from lumbar.engine.answers import InvalidAnswers
+from lumbar.engine.answers import MINIMUM_AGE, InvalidAnswers
 from lumbar.engine.interview import Interview, InvalidReply, Question, Reply
 from lumbar.engine.wording import UNKNOWN_OPTION, Wording, word_question
 from lumbar.kb.loader import KnowledgeBase
@@ -152,16 +152,19 @@ def _ask(
             continue
         try:
             return interview.answer(question, parsed, None)
-        except InvalidAnswers as error:
-            problem = error.problems[0]
-            message = (
-                ui["age_limit"].get(lang)
-                if problem.field == "age" and "adults" in problem.problem
-                else ui["invalid_choice"].get(lang)
-            )
-            console.print(Text(message, style="yellow"))
-        except InvalidReply:
-            console.print(Text(ui["invalid_choice"].get(lang), style="yellow"))
+        except (InvalidAnswers, InvalidReply):
+            console.print(Text(_invalid_message(kb, wording, parsed, lang), style="yellow"))
+
+
+def _invalid_message(kb: KnowledgeBase, wording: Wording, parsed: Reply, lang: str) -> str:
+    ui = kb.texts.ui
+    if wording.question_id == "age" and isinstance(parsed, float) and parsed < MINIMUM_AGE:
+        return ui["age_limit"].get(lang)
+    if wording.number_range is not None:
+        low, high = wording.number_range
+        text = ui["invalid_number"].get(lang)
+        return text.replace("{min}", f"{low:g}").replace("{max}", f"{high:g}")
+    return ui["invalid_choice"].get(lang)
 
 
 def run_terminal_interview(
