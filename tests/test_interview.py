@@ -15,6 +15,7 @@ from lumbar.engine.interview import (
     Reply,
     next_question,
     reply_answers,
+    urgent_red_flags,
 )
 from lumbar.engine.model import CompiledModel
 from lumbar.engine.wording import word_question
@@ -243,3 +244,9 @@ def test_simulated_person_answers_from_the_vignette(model: CompiledModel) -> Non
     assert simulated_reply(chills, answers, model) is False
     severity = Question("pain_severity", "number", ("pain_severity",), ANY)
     assert simulated_reply(severity, answers, model) is None
+
+
+def test_urgent_red_flags_are_reported_as_soon_as_they_fire() -> None:
+    answers = {"age": 45, "sex": "male", "loc_lower_back_central": True}
+    assert urgent_red_flags(answers) == ()
+    assert urgent_red_flags({**answers, "saddle_anesthesia": True}) == ("rf_cauda_equina",)

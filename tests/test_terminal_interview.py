@@ -134,3 +134,21 @@ def test_russian_screens_and_a_colour_terminal() -> None:
         child.sendline("q")
         child.expect_exact("Опрос остановлен")
         child.expect(pexpect.EOF)
+
+
+def test_a_red_flag_is_announced_at_once_and_r_shows_the_result() -> None:
+    with terminal("en") as child:
+        for text in ("45", "2", "1", "0"):  # age, male, lower spine, no spread
+            next_screen(child)
+            child.sendline(text)
+        screen = next_screen(child)
+        assert "Numbness between the legs" in screen
+        child.sendline(options(screen)["Numbness between the legs"])
+        screen = next_screen(child)
+        assert "Get help now" in screen
+        child.sendline("r")
+        child.expect_exact("Here is your result.")
+        child.expect(pexpect.EOF)
+        result = str(child.before)
+    assert "Go to an emergency department now" in result or "Call an ambulance now" in result
+    assert "This is not a diagnosis" in result

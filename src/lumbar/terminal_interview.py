@@ -17,19 +17,24 @@ from rich.table import Table
 from rich.text import Text
 
 from lumbar.engine.answers import MINIMUM_AGE, InvalidAnswers
-from lumbar.engine.interview import Interview, InvalidReply, Question, Reply
+from lumbar.engine.interview import Interview, InvalidReply, Question, Reply, urgent_red_flags
 from lumbar.engine.wording import UNKNOWN_OPTION, Wording, word_question
 from lumbar.kb.loader import KnowledgeBase
 
 BACK_KEYS = frozenset({"b", "и"})
 WHY_KEYS = frozenset({"w", "ц"})
 QUIT_KEYS = frozenset({"q", "й"})
+RESULT_KEYS = frozenset({"r", "к"})
 UNKNOWN_KEYS = frozenset({"?", ","})  # "," is where "?" sits on a Cyrillic layout
 TYPICAL_QUESTIONS = 10
 
 
 class QuitInterview(Exception):
     """The person chose to stop the interview."""
+
+
+class _ShowResult(Exception):
+    """The person asked to see the result now."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,13 @@ def _show_question(
 def _parse(wording: Wording, raw: str) -> Parsed:
     """The reply typed for `wording`; raises ValueError if it is not one of the answers."""
     text = raw.strip().lower()
-    for keys, name in ((BACK_KEYS, "back"), (WHY_KEYS, "why"), (QUIT_KEYS, "quit")):
+    commands = (
+        (BACK_KEYS, "back"),
+        (WHY_KEYS, "why"),
+        (QUIT_KEYS, "quit"),
+        (RESULT_KEYS, "result"),
+    )
+    for keys, name in commands:
         if text in keys:
             return _Command(name)
     if wording.kind == "multiple":
@@ -146,6 +157,8 @@ def _ask(
         if isinstance(parsed, _Command):
             if parsed.name == "quit":
                 raise QuitInterview
+            if parsed.name == "result":
+                raise _ShowResult
             if parsed.name == "back":
                 return interview.back()
             console.print(Panel(wording.why, title=ui["why_asked"].get(lang), style="cyan"))
@@ -167,6 +180,20 @@ def _invalid_message(kb: KnowledgeBase, wording: Wording, parsed: Reply, lang: s
     return ui["invalid_choice"].get(lang)
 
 
+def _alert_urgent(
+    console: Console, kb: KnowledgeBase, interview: Interview, alerted: set[str], lang: str
+) -> None:
+    """Say at once when an answer has fired a red flag that needs emergency care."""
+    fired = [rid for rid in urgent_red_flags(interview.answers) if rid not in alerted]
+    if not fired:
+        return
+    alerted.update(fired)
+    ui = kb.texts.ui
+    lines = [Text(kb.texts.red_flags[rid].patient.get(lang), style="bold") for rid in fired]
+    lines.append(Text(ui["urgent_continue"].get(lang)))
+    console.print(Panel(Group(*lines), title=ui["urgent_now_heading"].get(lang), style="red"))
+
+
 def run_terminal_interview(
     console: Console, kb: KnowledgeBase, lang: str, read: Callable[[str], str]
 ) -> Interview:
@@ -180,8 +207,13 @@ def run_terminal_interview(
         )
     )
     interview = Interview()
+    alerted: set[str] = set()
     while (question := interview.next_question()) is not None:
-        interview = _ask(console, kb, interview, question, lang, read)
+        _alert_urgent(console, kb, interview, alerted, lang)
+        try:
+            interview = _ask(console, kb, interview, question, lang, read)
+        except _ShowResult:
+            break
     console.print()
     console.print(Text(ui["interview_done"].get(lang), style="bold green"))
     return interview

@@ -55,6 +55,7 @@ TRIAGE_WEIGHT = 10.0  # bits of information one expected step of triage change i
 LEADING_WEIGHT = 1.0  # bits one certain change of the three leading causes is worth
 LEADING_COUNT = 3
 URGENT_RANK = triage_rank("consultation_24")
+EMERGENCY_RANK = triage_rank("emergency")
 
 QuestionKind = Literal["number", "choice", "boolean", "multiple"]
 PurposeKind = Literal[
@@ -489,6 +490,19 @@ def next_question(
     askable = _askable(model, answers, known)
     state = _State(model, known, frozenset(answers))
     return _danger_question(state, answers, askable) or _differential_question(state, askable)
+
+
+def urgent_red_flags(
+    answers: Mapping[str, object], model: CompiledModel | None = None
+) -> tuple[str, ...]:
+    """Fired red-flag rules that call for emergency care: for interfaces to say so at once."""
+    model = model or default_model()
+    known = validate_answers(model.kb, answers, required=())
+    return tuple(
+        rule.id
+        for rule in model.kb.red_flags
+        if model.rule_ranks[rule.id] >= EMERGENCY_RANK and model.rule_predicates[rule.id](known)
+    )
 
 
 def reply_answers(
