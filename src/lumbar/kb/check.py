@@ -344,10 +344,56 @@ class _Checker:
             if ask_only.ages is not None and ask_only.ages[0] > ask_only.ages[1]:
                 self.error(where, "ages must be [youngest, oldest]")
 
+    def treatments(self) -> None:
+        for tid, treatment in self.kb.treatments.items():
+            where = f"treatments.{tid}"
+            self.cite(where, treatment.cite)
+            self._condition_ids(where, treatment.conditions)
+            for fid in treatment.prevention_for:
+                if fid not in self.kb.findings:
+                    self.error(where, f"prevention_for {fid!r} is not a finding id")
+            for mention in treatment.seed_mentions:
+                self._seed_quote(where, mention.seed, mention.quote)
+            if treatment.kind == "medicine":
+                for name in ("inn", "drug_class", "prescription"):
+                    if getattr(treatment, name) is None:
+                        self.error(where, f"a medicine needs `{name}`")
+                if not treatment.atc:
+                    self.error(where, "a medicine needs its ATC code(s)")
+            if treatment.prescription == "prescription" and treatment.dosing is None:
+                self.error(where, "a prescription medicine needs clinician `dosing`")
+
+    def exercises(self) -> None:
+        for eid, exercise in self.kb.exercises.items():
+            where = f"exercises.{eid}"
+            self.cite(where, exercise.cite)
+            for mention in exercise.seed_mentions:
+                self._seed_quote(where, mention.seed, mention.quote)
+            dose = (exercise.reps_start, exercise.hold_seconds, exercise.minutes)
+            if not any(dose):
+                self.error(where, "needs reps, a hold time or minutes")
+            if (exercise.reps_start or 0) > (exercise.reps_max or exercise.reps_start or 0):
+                self.error(where, "reps_start is above reps_max")
+            if exercise.sets_start > exercise.sets_max:
+                self.error(where, "sets_start is above sets_max")
+        for pid, protocol in self.kb.massage_protocols.items():
+            where = f"massage.{pid}"
+            self.cite(where, protocol.cite)
+            self._condition_ids(where, protocol.conditions)
+            for mention in protocol.seed_mentions:
+                self._seed_quote(where, mention.seed, mention.quote)
+
+    def _condition_ids(self, where: str, ids: tuple[str, ...]) -> None:
+        for cid in ids:
+            if cid not in self.kb.conditions:
+                self.error(where, f"condition {cid!r} is unknown")
+
     def run(self) -> list[Problem]:
         for step in (
             self.meta,
             self.interview,
+            self.treatments,
+            self.exercises,
             self.vocabulary,
             self.findings,
             self.conditions,

@@ -15,18 +15,21 @@ from lumbar.kb.models import (
     Citation,
     ConditionData,
     ConditionText,
+    Exercise,
     FindingData,
     FindingsFile,
     FindingText,
     InterviewPolicy,
     KbMeta,
     Localized,
+    MassageProtocol,
     NamedText,
     PriorsFile,
     RedFlagRule,
     RedFlagText,
     Reference,
     SeedReview,
+    Treatment,
     TriageText,
     VocabCondition,
     VocabFinding,
@@ -96,6 +99,9 @@ class KnowledgeBase:
     citations: dict[str, Citation]
     seed_review: tuple[SeedReview, ...]
     interview: InterviewPolicy
+    treatments: dict[str, Treatment]
+    exercises: dict[str, Exercise]
+    massage_protocols: dict[str, MassageProtocol]
     texts: Texts
 
     @property
@@ -210,14 +216,18 @@ def load_knowledge_base(data_dir: Path | None = None) -> KnowledgeBase:
             ).values()
         ),
         references=_unique(
-            _parse_list(Reference, _read_yaml(root / "references.yaml"), "references.yaml"),
-            "references.yaml",
+            _parse_list(Reference, _read_yaml(root / "references.yaml"), "references.yaml")
+            + _folder_lists(root / "references", Reference),
+            "references",
         ),
         citations=_unique(_folder_lists(root / "citations", Citation), "citations"),
         seed_review=tuple(
             _unique(_folder_lists(root / "seed_review", SeedReview), "seed_review").values()
         ),
         interview=_parse(InterviewPolicy, _read_yaml(root / "interview.yaml"), "interview.yaml"),
+        treatments=_unique(_folder_lists(root / "treatments", Treatment), "treatments"),
+        exercises=_unique(_folder_lists(root / "exercises", Exercise), "exercises"),
+        massage_protocols=_unique(_folder_lists(root / "massage", MassageProtocol), "massage"),
         texts=texts,
     )
 

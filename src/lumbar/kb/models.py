@@ -247,6 +247,158 @@ class InterviewPolicy(Strict):
     stop_cite: CitationIds
 
 
+# --- treatments (issue 4) ----------------------------------------------------------
+
+TreatmentKind = Literal[
+    "medicine",
+    "topical",
+    "vitamin_supplement",
+    "physical_therapy",
+    "manual_therapy",
+    "massage",
+    "exercise",
+    "procedure",
+    "surgery",
+    "device",
+    "psychological",
+    "self_care",
+    "prevention",
+    "folk_remedy",
+    "homeopathy",
+    "apitherapy",
+    "hirudotherapy",
+    "reflexotherapy",
+]
+EvidenceLabel = Literal[
+    "recommended", "may_be_considered", "insufficient_evidence", "not_recommended", "unsafe"
+]
+Phase = Literal["acute", "subacute", "chronic"]
+
+
+class GuidelinePosition(Strict):
+    """What one guideline says about a treatment, with the section."""
+
+    position: Literal[
+        "recommended", "consider", "do_not_offer", "not_recommended", "insufficient", "not_covered"
+    ]
+    section: str = Field(min_length=1)
+
+
+class SeedMention(Strict):
+    """Where a seed mentions the treatment: the exact quote (checked against the seed)."""
+
+    seed: str
+    quote: str = Field(min_length=1)
+
+
+class Dosing(Strict):
+    """Usual adult dosing for clinician mode; never shown to patients for prescription drugs."""
+
+    adult: str = Field(min_length=1)
+    max_daily: str | None = None
+    max_duration: str | None = None
+    route: str | None = None
+
+
+class TreatmentText(Strict):
+    name: Localized
+    what: Localized  # what it is, one plain sentence
+    patient_note: Localized | None = None  # what a patient should know (no prescription doses)
+
+
+class Treatment(Strict):
+    """One treatment the seeds mention or the guidelines name, labelled by its evidence."""
+
+    id: str
+    kind: TreatmentKind
+    names: tuple[str, ...] = ()  # names and brands as the seeds and pharmacies use them
+    inn: str | None = None  # international non-proprietary name(s) of the active substance(s)
+    atc: tuple[str, ...] = ()  # ATC codes
+    prescription: Literal["prescription", "otc", "varies"] | None = None
+    drug_class: str | None = None
+    conditions: tuple[str, ...] = ()  # condition ids it is for; empty = back pain in general
+    phases: tuple[Phase, ...] = ("acute", "subacute", "chronic")
+    evidence: EvidenceLabel
+    nice_ng59: GuidelinePosition
+    acp_2017: GuidelinePosition
+    contraindications: tuple[str, ...] = ()  # clinician-facing, English
+    warnings: tuple[str, ...] = ()
+    risks: tuple[str, ...] = ()
+    dosing: Dosing | None = None
+    prevention_for: tuple[str, ...] = ()  # finding ids (risk factors) it prevents pain from
+    seed_mentions: tuple[SeedMention, ...] = ()
+    cite: CitationIds
+    text: TreatmentText
+
+
+class ExerciseText(Strict):
+    name: Localized
+    steps: tuple[Localized, ...] = Field(min_length=1)  # how to do it, one step each
+    caution: Localized | None = None
+
+
+class Exercise(Strict):
+    """One exercise of the seeds' programmes, as data for the day-by-day plan."""
+
+    id: str
+    complex: Literal[
+        "warm_up",
+        "complex_1",
+        "complex_2",
+        "complex_3",
+        "complex_4",
+        "lying_gymnastics",
+        "breathing",
+        "relaxation",
+        "acute_position",
+    ]
+    order: int = Field(ge=1)
+    level: int = Field(ge=0, le=4)  # 0 = acute-phase safe ... 4 = hardest; progression climbs it
+    position: Literal[
+        "standing", "lying_back", "lying_front", "side_lying", "hands_knees", "sitting", "kneeling"
+    ]
+    target: tuple[str, ...] = Field(min_length=1)  # lumbar, abdominals, hips, thoracic, ...
+    phases: tuple[Phase, ...] = Field(min_length=1)
+    reps_start: int | None = Field(default=None, ge=1)
+    reps_max: int | None = Field(default=None, ge=1)
+    hold_seconds: int | None = Field(default=None, ge=1)
+    sets_start: int = Field(default=1, ge=1)
+    sets_max: int = Field(default=1, ge=1)
+    minutes: float | None = None
+    loaded_flexion: bool = False
+    rotation: bool = False
+    impact: bool = False  # jumping, running
+    contraindications: tuple[str, ...] = ()
+    seed_mentions: tuple[SeedMention, ...] = ()
+    cite: CitationIds
+    text: ExerciseText
+
+
+class MassageStep(Strict):
+    technique: Literal[
+        "stroking", "rubbing", "kneading", "vibration", "pressure", "percussion", "passive_movement"
+    ]
+    area: str
+    minutes: float = Field(gt=0)
+    text: Localized
+
+
+class MassageProtocol(Strict):
+    """A massage session plan from the seeds: order of techniques, areas, time, course."""
+
+    id: str
+    name: Localized
+    conditions: tuple[str, ...] = ()
+    phases: tuple[Phase, ...] = Field(min_length=1)
+    steps: tuple[MassageStep, ...] = Field(min_length=1)
+    session_minutes: float = Field(gt=0)
+    course_sessions: str  # e.g. "10-12"
+    frequency: str  # e.g. "daily or every other day"
+    cautions: tuple[Localized, ...] = ()
+    seed_mentions: tuple[SeedMention, ...] = ()
+    cite: CitationIds
+
+
 # --- patient-facing text ---------------------------------------------------------
 
 
