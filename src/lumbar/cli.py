@@ -19,6 +19,7 @@ from lumbar.kb.check import check_knowledge_base, find_shared_dir
 from lumbar.kb.loader import KnowledgeBaseError, default_knowledge_base, load_knowledge_base
 from lumbar.kb.models import LANGUAGES
 from lumbar.render import render_assessment
+from lumbar.render_care_plan import render_catalogue, treatment_catalogue
 from lumbar.terminal_interview import QuitInterview, run_terminal_interview
 
 app = typer.Typer(
@@ -138,6 +139,10 @@ def assess_command(
     lang: Annotated[
         str | None, typer.Option(help="Language: en, uk or ru (default: system locale).")
     ] = None,
+    clinician: Annotated[
+        bool,
+        typer.Option("--clinician", help="Clinician mode: medicines by INN with doses and flags."),
+    ] = False,
 ) -> None:
     """Run the interview in the terminal, or assess a file of answers, and show the result."""
     language = lang or system_language()
@@ -155,7 +160,7 @@ def assess_command(
         if as_json:
             typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         else:
-            render_assessment(console, kb, result, language)
+            render_assessment(console, kb, result, language, clinician)
         return
     try:
         result = assess(_read_answers(answers))
@@ -166,4 +171,28 @@ def assess_command(
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return
-    render_assessment(console, kb, result, language)
+    render_assessment(console, kb, result, language, clinician)
+
+
+@app.command("treatments")
+def treatments_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the catalogue as JSON.")] = False,
+    lang: Annotated[
+        str | None, typer.Option(help="Language: en, uk or ru (default: system locale).")
+    ] = None,
+    clinician: Annotated[
+        bool,
+        typer.Option("--clinician", help="Include doses, contraindications and risks."),
+    ] = False,
+) -> None:
+    """List the treatment catalogue with evidence labels and guideline positions."""
+    language = lang or system_language()
+    if language not in LANGUAGES:
+        _fail(f"--lang must be one of {', '.join(LANGUAGES)}")
+    kb = default_knowledge_base()
+    if as_json:
+        typer.echo(
+            json.dumps(treatment_catalogue(kb, language, clinician), indent=2, ensure_ascii=False)
+        )
+        return
+    render_catalogue(console, kb, language, clinician)

@@ -9,6 +9,7 @@ from rich.text import Text
 
 from lumbar.engine.assessment import Assessment, Contribution, RankedCondition
 from lumbar.kb.loader import KnowledgeBase
+from lumbar.render_care_plan import render_care_plan
 
 TRIAGE_STYLE = {
     "emergency_ambulance": "bold white on red",
@@ -58,7 +59,9 @@ def _reasons(kb: KnowledgeBase, condition: RankedCondition, lang: str) -> str:
     return "\n".join(parts)
 
 
-def render_assessment(console: Console, kb: KnowledgeBase, result: Assessment, lang: str) -> None:
+def render_assessment(
+    console: Console, kb: KnowledgeBase, result: Assessment, lang: str, clinician: bool = False
+) -> None:
     """Print the result: triage banner, what to do, causes, referrals, warnings, disclaimer."""
     ui = kb.texts.ui
     triage_text = kb.texts.triage[result.triage.level]
@@ -86,6 +89,7 @@ def render_assessment(console: Console, kb: KnowledgeBase, result: Assessment, l
     tests = "\n".join(f"• {kb.texts.tests[t].name.get(lang)}" for t in result.tests)
     console.print(Panel(specialists, title=ui["see_whom_heading"].get(lang)))
     console.print(Panel(tests, title=ui["tests_heading"].get(lang)))
+    render_care_plan(console, kb, result.care_plan, lang, clinician)
     if result.triage.warning_signs:
         warnings = "\n".join(
             f"• {kb.texts.red_flags[w.rule].watch_for.get(lang)}"

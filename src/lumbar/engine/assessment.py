@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lumbar.engine.answers import AnswerValue, validate_answers
+from lumbar.engine.care_plan import CarePlan, build_care_plan
 from lumbar.engine.model import CompiledModel, Vector, default_model
 from lumbar.engine.rules import atom_holds
 from lumbar.kb.models import TRIAGE_ORDER, triage_rank
@@ -88,6 +89,7 @@ class Assessment:
     red_flags: tuple[FiredRule, ...]
     specialists: tuple[str, ...]
     tests: tuple[str, ...]
+    care_plan: CarePlan
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary of the whole assessment."""
@@ -315,4 +317,7 @@ def assess(answers: Mapping[str, object], model: CompiledModel | None = None) ->
         red_flags=tuple(fired),
         specialists=specialists,
         tests=tests,
+        care_plan=build_care_plan(
+            model.kb, ranked, level, known, any(r.kind == "red_flag" for r in fired)
+        ),
     )

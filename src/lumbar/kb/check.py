@@ -363,6 +363,14 @@ class _Checker:
             if treatment.prescription == "prescription" and treatment.dosing is None:
                 self.error(where, "a prescription medicine needs clinician `dosing`")
 
+    def care_plan(self) -> None:
+        policy = self.kb.care_plan
+        self.cite("care_plan.yaml", policy.cite)
+        self._condition_ids("care_plan.yaml", policy.general_back_pain_conditions)
+        durations = set(self.kb.findings["duration"].vocab.values or ())
+        if set(policy.phase_by_duration) != durations:
+            self.error("care_plan.yaml", "phase_by_duration must map every duration choice")
+
     def exercises(self) -> None:
         for eid, exercise in self.kb.exercises.items():
             where = f"exercises.{eid}"
@@ -393,6 +401,7 @@ class _Checker:
             self.meta,
             self.interview,
             self.treatments,
+            self.care_plan,
             self.exercises,
             self.vocabulary,
             self.findings,

@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from lumbar.kb.models import (
+    CarePlanPolicy,
     Citation,
     ConditionData,
     ConditionText,
@@ -82,6 +83,7 @@ class Texts:
     triage: dict[str, TriageText]
     red_flags: dict[str, RedFlagText]
     ui: dict[str, Localized]
+    drug_classes: dict[str, NamedText]
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ class KnowledgeBase:
     citations: dict[str, Citation]
     seed_review: tuple[SeedReview, ...]
     interview: InterviewPolicy
+    care_plan: CarePlanPolicy
     treatments: dict[str, Treatment]
     exercises: dict[str, Exercise]
     massage_protocols: dict[str, MassageProtocol]
@@ -114,6 +117,10 @@ def _read_yaml(path: Path) -> Any:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise KnowledgeBaseError(f"{path.name}: {error}") from error
+
+
+def _read_optional(path: Path) -> Any:
+    return _read_yaml(path) if path.exists() else None
 
 
 def _parse(model: type[M], data: Any, where: str) -> M:
@@ -200,6 +207,9 @@ def load_knowledge_base(data_dir: Path | None = None) -> KnowledgeBase:
             RedFlagText, _read_yaml(text_dir / "red_flags.yaml"), "text/red_flags"
         ),
         ui=_parse_map(Localized, _read_yaml(text_dir / "ui.yaml"), "text/ui"),
+        drug_classes=_parse_map(
+            NamedText, _read_optional(text_dir / "drug_classes.yaml"), "text/drug_classes"
+        ),
     )
 
     return KnowledgeBase(
@@ -225,6 +235,7 @@ def load_knowledge_base(data_dir: Path | None = None) -> KnowledgeBase:
             _unique(_folder_lists(root / "seed_review", SeedReview), "seed_review").values()
         ),
         interview=_parse(InterviewPolicy, _read_yaml(root / "interview.yaml"), "interview.yaml"),
+        care_plan=_parse(CarePlanPolicy, _read_yaml(root / "care_plan.yaml"), "care_plan.yaml"),
         treatments=_unique(_folder_lists(root / "treatments", Treatment), "treatments"),
         exercises=_unique(_folder_lists(root / "exercises", Exercise), "exercises"),
         massage_protocols=_unique(_folder_lists(root / "massage", MassageProtocol), "massage"),

@@ -399,6 +399,15 @@ class MassageProtocol(Strict):
     cite: CitationIds
 
 
+class CarePlanPolicy(Strict):
+    """How the care plan is chosen (care_plan.yaml)."""
+
+    general_back_pain_conditions: tuple[str, ...]
+    phase_by_duration: dict[str, Phase]
+    plan_min_probability: Probability
+    cite: CitationIds
+
+
 # --- patient-facing text ---------------------------------------------------------
 
 
