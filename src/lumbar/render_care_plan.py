@@ -14,6 +14,7 @@ from lumbar.engine.care_plan import CarePlan, PlanItem
 from lumbar.kb.loader import KnowledgeBase
 from lumbar.kb.models import Treatment
 
+SHOWN_ITEMS = 6  # per section: the strongest evidence first; `lumbar treatments` lists all
 EVIDENCE_STYLE = {
     "recommended": "green",
     "may_be_considered": "cyan",
@@ -114,7 +115,7 @@ def render_care_plan(
         if items:
             body.append(Text(""))
             body.append(Text(ui[heading].get(lang), style="bold underline"))
-            body += lines_for(kb, items, lang)
+            body += lines_for(kb, items, lang)[:SHOWN_ITEMS]
     console.print(Panel(Group(*body), title=ui["care_plan_heading"].get(lang)))
 
 
