@@ -13,7 +13,16 @@ from lumbar.render_care_plan import render_care_plan, treatment_catalogue
 
 from .test_cli import lumbar
 
-SEED_BRANDS = ("menovazin", "finalgon", "vishnevsky")
+SEED_BRANDS = (
+    "analgin",
+    "no-shpa",
+    "voltaren",
+    "nimesil",
+    "nurofen",
+    "menovazin",
+    "finalgon",
+    "tempalgin",
+)
 PLAIN_BACK_PAIN = {
     "age": 35,
     "sex": "male",
@@ -52,6 +61,7 @@ def test_plain_back_pain_plan_offers_evidence_based_care_and_prevention(
     assert all(i.evidence in {"not_recommended", "unsafe"} for i in plan.avoid)
     assert plan.prevention
     assert not plan.hold_hands_on
+    assert "paracetamol" in {i.treatment for i in plan.avoid}  # NICE: not alone
 
 
 def test_emergency_plan_offers_nothing_to_try_at_home() -> None:

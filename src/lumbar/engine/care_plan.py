@@ -75,6 +75,11 @@ def _order(item: PlanItem) -> tuple[int, str, str]:
     return (EVIDENCE_ORDER.index(item.evidence), item.kind, item.treatment)
 
 
+def _avoid_order(item: PlanItem) -> tuple[bool, bool, str, str]:
+    """Unsafe first, then what NICE says not to offer, then the rest."""
+    return (item.evidence != "unsafe", item.nice_ng59 != "do_not_offer", item.kind, item.treatment)
+
+
 def phase_of(kb: KnowledgeBase, answers: Mapping[str, AnswerValue]) -> str:
     """Acute, subacute or chronic, from the duration answer (acute when unknown)."""
     duration = answers.get("duration")
@@ -114,7 +119,8 @@ def build_care_plan(
         if not relevant:
             continue
         if treatment.evidence in AVOIDED:
-            if treatment.seed_mentions or treatment.conditions:
+            named = treatment.seed_mentions or treatment.conditions
+            if named or treatment.nice_ng59.position == "do_not_offer":
                 avoid.append(_item(treatment, conditions))
         elif (
             treatment.evidence in OFFERED
@@ -137,7 +143,7 @@ def build_care_plan(
         conditions=conditions,
         do_now=_advice(emergency, red_flag_fired or triage_rank(level) >= SOON_RANK, general),
         options=tuple(sorted(options, key=_order)),
-        avoid=tuple(sorted(avoid, key=_order)),
+        avoid=tuple(sorted(avoid, key=_avoid_order)),
         prevention=tuple(sorted(prevention, key=_order)),
         hold_hands_on=hold,
     )

@@ -360,6 +360,11 @@ class _Checker:
                         self.error(where, f"a medicine needs `{name}`")
                 if not treatment.atc:
                     self.error(where, "a medicine needs its ATC code(s)")
+            named_classes = self.kb.texts.drug_classes
+            if treatment.kind == "medicine" and treatment.drug_class not in named_classes:
+                self.error(
+                    where, f"class {treatment.drug_class!r} has no text/drug_classes.yaml name"
+                )
             if treatment.prescription == "prescription" and treatment.dosing is None:
                 self.error(where, "a prescription medicine needs clinician `dosing`")
 
