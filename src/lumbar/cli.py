@@ -36,6 +36,18 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+def _language(lang: str | None) -> str:
+    """The --lang option, or the system locale's language; exits on an unsupported one."""
+    language = lang or system_language()
+    if language not in LANGUAGES:
+        _fail(f"--lang must be one of {', '.join(LANGUAGES)}")
+    return language
+
+
+def _echo_json(data: object) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
 @kb_app.command("check")
 def kb_check(
     shared: Annotated[
@@ -145,31 +157,24 @@ def assess_command(
     ] = False,
 ) -> None:
     """Run the interview in the terminal, or assess a file of answers, and show the result."""
-    language = lang or system_language()
-    if language not in LANGUAGES:
-        _fail(f"--lang must be one of {', '.join(LANGUAGES)}")
+    language = _language(lang)
     kb = default_knowledge_base()
     if answers is None:
         try:
-            interview = run_terminal_interview(console, kb, language, console.input)
+            result = run_terminal_interview(console, kb, language, console.input).assessment()
         except (QuitInterview, EOFError, KeyboardInterrupt):
             console.print()
             console.print(kb.texts.ui["interview_quit"].get(language))
             raise typer.Exit(1) from None
-        result = interview.assessment()
-        if as_json:
-            typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
-        else:
-            render_assessment(console, kb, result, language, clinician)
-        return
-    try:
-        result = assess(_read_answers(answers))
-    except InvalidAnswers as error:
-        for problem in error.problems:
-            errors.print(f"[red]invalid answer[/red] {problem.field}: {problem.problem}")
-        raise typer.Exit(2) from error
+    else:
+        try:
+            result = assess(_read_answers(answers))
+        except InvalidAnswers as error:
+            for problem in error.problems:
+                errors.print(f"[red]invalid answer[/red] {problem.field}: {problem.problem}")
+            raise typer.Exit(2) from error
     if as_json:
-        typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        _echo_json(result.to_dict())
         return
     render_assessment(console, kb, result, language, clinician)
 
@@ -186,13 +191,9 @@ def treatments_command(
     ] = False,
 ) -> None:
     """List the treatment catalogue with evidence labels and guideline positions."""
-    language = lang or system_language()
-    if language not in LANGUAGES:
-        _fail(f"--lang must be one of {', '.join(LANGUAGES)}")
+    language = _language(lang)
     kb = default_knowledge_base()
     if as_json:
-        typer.echo(
-            json.dumps(treatment_catalogue(kb, language, clinician), indent=2, ensure_ascii=False)
-        )
+        _echo_json(treatment_catalogue(kb, language, clinician))
         return
     render_catalogue(console, kb, language, clinician)

@@ -131,7 +131,7 @@ def _removal_masks(k: int) -> npt.NDArray[np.float64]:
     return masks
 
 
-def _levels(model: CompiledModel, scores: Vector) -> tuple[npt.NDArray[np.int64], Vector]:
+def condition_levels(model: CompiledModel, scores: Vector) -> tuple[npt.NDArray[np.int64], Vector]:
     """Per row of log scores: the triage rank the conditions ask for, and the posteriors."""
     shifted = scores - scores.max(axis=1, keepdims=True)
     weights = np.exp(shifted)
@@ -196,7 +196,7 @@ def _triage(
         loglik = np.stack([vector for _, vector in removable])
         for start in range(0, len(masks), SUBSET_CHUNK):
             chunk = masks[start : start + SUBSET_CHUNK]
-            levels, posterior = _levels(model, scores[None, :] - chunk @ loglik)
+            levels, posterior = condition_levels(model, scores[None, :] - chunk @ loglik)
             row = int(np.argmax(levels))
             if levels[row] > best_rank:
                 best_rank = int(levels[row])
@@ -265,6 +265,17 @@ def _referrals(
     return tuple(specialists), tuple(tests)
 
 
+def log_scores(model: CompiledModel, known: Mapping[str, AnswerValue]) -> Vector:
+    """Log prior plus the log-likelihood of every known answer, per condition (unnormalised)."""
+    band = model.age_band(float(known["age"]))
+    scores = model.log_priors[(str(known["sex"]), band)].copy()
+    for fid, value in known.items():
+        evidence = model.evidence_for(fid, value)
+        if evidence is not None:
+            scores += evidence.loglik
+    return scores
+
+
 def assess(answers: Mapping[str, object], model: CompiledModel | None = None) -> Assessment:
     """Assess a person's answers: validate, rank conditions, apply red flags, decide triage.
 
@@ -274,16 +285,9 @@ def assess(answers: Mapping[str, object], model: CompiledModel | None = None) ->
     model = model or default_model()
     known = validate_answers(model.kb, answers)
     known = dict(sorted(known.items()))
-    age = float(known["age"])
-    band = model.age_band(age)
-    prior = model.log_priors[(str(known["sex"]), band)]
-
-    scores = prior.copy()
-    for fid, value in known.items():
-        evidence = model.evidence_for(fid, value)
-        if evidence is not None:
-            scores += evidence.loglik
-    full = _levels(model, scores[None, :])
+    band = model.age_band(float(known["age"]))
+    scores = log_scores(model, known)
+    full = condition_levels(model, scores[None, :])
     posterior = full[1][0]
     order = sorted(range(len(posterior)), key=lambda i: (-posterior[i], model.condition_ids[i]))
 

@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-import numpy.typing as npt
 
 from lumbar.engine.answers import AnswerValue, validate_answers
-from lumbar.engine.assessment import Assessment, assess
+from lumbar.engine.assessment import Assessment, assess, condition_levels, log_scores
 from lumbar.engine.model import CompiledModel, Vector, default_model
 from lumbar.engine.rules import atom_finding, atom_holds
 from lumbar.kb.models import (
@@ -93,7 +92,6 @@ class _State:
 
     model: CompiledModel
     known: dict[str, AnswerValue]
-    answered: frozenset[str]
     posterior: Vector = field(init=False)
     scores: Vector = field(init=False)
     fired: frozenset[str] = field(init=False)
@@ -102,32 +100,12 @@ class _State:
 
     def __post_init__(self) -> None:
         model = self.model
-        band = model.age_band(float(self.known["age"]))
-        scores = model.log_priors[(str(self.known["sex"]), band)].copy()
-        for fid, value in self.known.items():
-            evidence = model.evidence_for(fid, value)
-            if evidence is not None:
-                scores += evidence.loglik
-        self.scores = scores
-        self.posterior = _softmax(scores[None, :])[0]
-        self.fired = frozenset(
-            rule.id for rule in model.kb.red_flags if model.rule_predicates[rule.id](self.known)
-        )
+        self.scores = log_scores(model, self.known)
+        levels, posterior = condition_levels(model, self.scores[None, :])
+        self.posterior = posterior[0]
+        self.fired = frozenset(model.fired_rules(self.known))
         self.floor = max((model.rule_ranks[rid] for rid in self.fired), default=0)
-        self.level = max(self.floor, int(_condition_levels(model, self.posterior[None, :])[0]))
-
-
-def _softmax(scores: Vector) -> Vector:
-    weights = np.exp(scores - scores.max(axis=1, keepdims=True))
-    result: Vector = weights / weights.sum(axis=1, keepdims=True)
-    return result
-
-
-def _condition_levels(model: CompiledModel, posterior: Vector) -> npt.NDArray[np.int64]:
-    leading = model.urgency_rank[np.argmax(posterior, axis=1)]
-    suspected = np.where(posterior >= model.thresholds[None, :], model.urgency_rank[None, :], 0)
-    result: npt.NDArray[np.int64] = np.maximum(leading, suspected.max(axis=1))
-    return result
+        self.level = max(self.floor, int(levels[0]))
 
 
 def _entropy(posterior: Vector) -> Vector:
@@ -185,42 +163,46 @@ class _Closure:
     ask: frozenset[str] = frozenset()  # unknown findings whose "no" would rule it out
 
 
-def _atom_closure(
-    atom: str | FindingIs,
-    answers: Mapping[str, object],
-    known: Mapping[str, AnswerValue],
-    askable: frozenset[str],
-    chance: Mapping[str, float],
-) -> _Closure:
-    fid = atom_finding(atom)
-    if atom_holds(atom, known):
-        return _Closure(satisfied=True)
-    if fid in answers or fid not in askable:
-        return _Closure(impossible=True)
-    return _Closure(chance=chance.get(fid, 0.5), ask=frozenset({fid}))
+@dataclass(frozen=True)
+class _Screen:
+    """What the danger screen works from: the answers, their known values, the findings that
+    may still be asked and the chance of a "yes" to each."""
 
+    answers: Mapping[str, object]
+    known: Mapping[str, AnswerValue]
+    askable: frozenset[str]
+    chance: Mapping[str, float]
 
-def _closure(
-    expr: Expr,
-    answers: Mapping[str, object],
-    known: Mapping[str, AnswerValue],
-    askable: frozenset[str],
-    chance: Mapping[str, float],
-) -> _Closure:
-    """The cheapest set of questions whose "no" answers would make `expr` impossible."""
-    if isinstance(expr, str | FindingIs):
-        return _atom_closure(expr, answers, known, askable, chance)
-    if isinstance(expr, AllOf):
-        parts = [_closure(p, answers, known, askable, chance) for p in expr.all]
+    def closure(self, expr: Expr) -> _Closure:
+        """The cheapest set of questions whose "no" answers would make `expr` impossible."""
+        if isinstance(expr, str | FindingIs):
+            return self._atom(expr)
+        if isinstance(expr, AllOf):
+            return self._all(expr)
+        if isinstance(expr, AnyOf):
+            return self._any(expr)
+        return self._at_least(expr)
+
+    def _atom(self, atom: str | FindingIs) -> _Closure:
+        fid = atom_finding(atom)
+        if atom_holds(atom, self.known):
+            return _Closure(satisfied=True)
+        if fid in self.answers or fid not in self.askable:
+            return _Closure(impossible=True)
+        return _Closure(chance=self.chance.get(fid, 0.5), ask=frozenset({fid}))
+
+    def _all(self, expr: AllOf) -> _Closure:
+        parts = [self.closure(p) for p in expr.all]
         if any(p.impossible for p in parts):
             return _Closure(impossible=True)
         open_parts = [p for p in parts if not p.satisfied]
         if not open_parts:
             return _Closure(satisfied=True)
-        cheapest = min(open_parts, key=lambda p: (p.chance, len(p.ask), sorted(p.ask)))
+        cheapest = min(open_parts, key=_closing_cost)
         return _Closure(chance=float(np.prod([p.chance for p in open_parts])), ask=cheapest.ask)
-    if isinstance(expr, AnyOf):
-        parts = [_closure(p, answers, known, askable, chance) for p in expr.any]
+
+    def _any(self, expr: AnyOf) -> _Closure:
+        parts = [self.closure(p) for p in expr.any]
         if any(p.satisfied for p in parts):
             return _Closure(satisfied=True)
         open_parts = [p for p in parts if not p.impossible]
@@ -230,31 +212,26 @@ def _closure(
             chance=1.0 - float(np.prod([1.0 - p.chance for p in open_parts])),
             ask=frozenset().union(*(p.ask for p in open_parts)),
         )
-    return _at_least_closure(expr, answers, known, askable, chance)
+
+    def _at_least(self, expr: AtLeast) -> _Closure:
+        parts = [self.closure(p) for p in expr.of]
+        needed = expr.at_least - sum(p.satisfied for p in parts)
+        if needed <= 0:
+            return _Closure(satisfied=True)
+        open_parts = sorted(
+            (p for p in parts if not p.satisfied and not p.impossible), key=_closing_cost
+        )
+        if len(open_parts) < needed:
+            return _Closure(impossible=True)
+        to_close = open_parts[: len(open_parts) - needed + 1]
+        likeliest = sorted((p.chance for p in open_parts), reverse=True)[:needed]
+        return _Closure(
+            chance=float(np.prod(likeliest)), ask=frozenset().union(*(p.ask for p in to_close))
+        )
 
 
-def _at_least_closure(
-    expr: AtLeast,
-    answers: Mapping[str, object],
-    known: Mapping[str, AnswerValue],
-    askable: frozenset[str],
-    chance: Mapping[str, float],
-) -> _Closure:
-    parts = [_closure(p, answers, known, askable, chance) for p in expr.of]
-    needed = expr.at_least - sum(p.satisfied for p in parts)
-    if needed <= 0:
-        return _Closure(satisfied=True)
-    open_parts = sorted(
-        (p for p in parts if not p.satisfied and not p.impossible),
-        key=lambda p: (p.chance, len(p.ask), sorted(p.ask)),
-    )
-    if len(open_parts) < needed:
-        return _Closure(impossible=True)
-    to_close = open_parts[: len(open_parts) - needed + 1]
-    likeliest = sorted((p.chance for p in open_parts), reverse=True)[:needed]
-    return _Closure(
-        chance=float(np.prod(likeliest)), ask=frozenset().union(*(p.ask for p in to_close))
-    )
+def _closing_cost(closure: _Closure) -> tuple[float, int, list[str]]:
+    return (closure.chance, len(closure.ask), sorted(closure.ask))
 
 
 def _yes_chances(state: _State, fids: list[str]) -> dict[str, float]:
@@ -273,21 +250,20 @@ def _danger_question(
     """A group of danger signs to rule out, or one number/choice a danger rule hinges on."""
     model = state.model
     policy = model.kb.interview
-    askable_set = frozenset(askable)
-    chance = _yes_chances(state, askable)
-    related = {cid: i for i, cid in enumerate(model.condition_ids)}
+    screen = _Screen(answers, state.known, frozenset(askable), _yes_chances(state, askable))
+    index = model.condition_index
     screened: list[tuple[RedFlagRule, _Closure]] = []
     for rule in model.kb.red_flags:
         if rule.kind != "red_flag" or rule.id in state.fired:
             continue
         if triage_rank(rule.level) <= state.level:
             continue
-        closure = _closure(rule.when, answers, state.known, askable_set, chance)
+        closure = screen.closure(rule.when)
         if closure.satisfied or closure.impossible or not closure.ask:
             continue
         if rule.id in policy.always_screen or (
             closure.chance >= policy.screen_min_chance.get(rule.level, 1.0)
-            and sum(state.posterior[related[c]] for c in rule.related_conditions)
+            and sum(state.posterior[index[c]] for c in rule.related_conditions)
             >= policy.screen_min_related
         ):
             screened.append((rule, closure))
@@ -316,7 +292,7 @@ def _danger_question(
 def _danger_conditions(state: _State, rules: list[RedFlagRule]) -> tuple[str, ...]:
     """The likeliest urgent conditions behind the screened rules, at most three."""
     model = state.model
-    index = {cid: i for i, cid in enumerate(model.condition_ids)}
+    index = model.condition_index
     related = {c for rule in rules for c in rule.related_conditions}
     urgent = {c for c in related if triage_rank(model.kb.conditions[c].data.urgency) >= URGENT_RANK}
     ranked = sorted(urgent or related, key=lambda c: (-state.posterior[index[c]], c))
@@ -360,8 +336,8 @@ def _rank_candidates(state: _State, candidates: list[str]) -> list[_Ranking]:
         return []
     loglik = np.concatenate([model.outcomes[fid][1] for fid in candidates])
     chance = np.exp(loglik) @ state.posterior
-    posterior = _softmax(state.scores[None, :] + loglik)
-    levels = np.maximum(_condition_levels(model, posterior), state.floor)
+    levels, posterior = condition_levels(model, state.scores[None, :] + loglik)
+    levels = np.maximum(levels, state.floor)
     now_leading = _leading_sets(state.posterior[None, :], stop.leading_min_probability)[0]
     leading_changed = np.asarray(
         [row != now_leading for row in _leading_sets(posterior, stop.leading_min_probability)]
@@ -488,7 +464,7 @@ def next_question(
         if unasked == members and members:
             return Question(group, "multiple", members, Purpose(kind))  # type: ignore[arg-type]
     askable = _askable(model, answers, known)
-    state = _State(model, known, frozenset(answers))
+    state = _State(model, known)
     return _danger_question(state, answers, askable) or _differential_question(state, askable)
 
 
@@ -498,11 +474,7 @@ def urgent_red_flags(
     """Fired red-flag rules that call for emergency care: for interfaces to say so at once."""
     model = model or default_model()
     known = validate_answers(model.kb, answers, required=())
-    return tuple(
-        rule.id
-        for rule in model.kb.red_flags
-        if model.rule_ranks[rule.id] >= EMERGENCY_RANK and model.rule_predicates[rule.id](known)
-    )
+    return tuple(rid for rid in model.fired_rules(known) if model.rule_ranks[rid] >= EMERGENCY_RANK)
 
 
 def reply_answers(

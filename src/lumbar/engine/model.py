@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -33,6 +34,7 @@ class CompiledModel:
 
     kb: KnowledgeBase
     condition_ids: tuple[str, ...]
+    condition_index: dict[str, int]  # condition id -> position
     urgency_rank: npt.NDArray[np.int64]
     thresholds: Vector  # escalation threshold per condition
     age_bands: tuple[tuple[int, int], ...]
@@ -62,6 +64,12 @@ class CompiledModel:
             if low <= value <= high:
                 return name
         return None
+
+    def fired_rules(self, answers: Mapping[str, AnswerValue]) -> tuple[str, ...]:
+        """The ids of the red-flag and escalation rules the answers fire, in file order."""
+        return tuple(
+            rule.id for rule in self.kb.red_flags if self.rule_predicates[rule.id](answers)
+        )
 
     def evidence_for(self, finding_id: str, value: AnswerValue) -> Evidence | None:
         """The evidence of one answer, or None when it bears on no condition (age, sex)."""
@@ -161,6 +169,7 @@ def compile_model(kb: KnowledgeBase) -> CompiledModel:
     return CompiledModel(
         kb=kb,
         condition_ids=condition_ids,
+        condition_index=index,
         urgency_rank=np.asarray([triage_rank(u) for u in urgencies], dtype=np.int64),
         thresholds=np.asarray([threshold_by_level[u] for u in urgencies], dtype=np.float64),
         age_bands=kb.priors.age_bands,
