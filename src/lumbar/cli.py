@@ -11,6 +11,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from lumbar.cli_admin import db_app, users_app
 from lumbar.engine import InvalidAnswers, assess
 from lumbar.evaluation.scoring import INTERVIEW_METRICS, METRICS, score_vignettes
 from lumbar.evaluation.vignettes import VignetteSetError, load_vignettes
@@ -27,6 +28,8 @@ app = typer.Typer(
 )
 kb_app = typer.Typer(help="The knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
 console = Console()
 errors = Console(stderr=True)
 
