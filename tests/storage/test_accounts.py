@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -169,9 +169,11 @@ def test_generated_secret_is_shared_by_every_server(url: str) -> None:
         first.commit()
         assert server_secret(second, settings) == secret
         assert len(secret) >= 32
-    configured = Settings(database_url=url, secret_key=SecretStr("from the environment"))
+    configured = Settings(database_url=url, secret_key=SecretStr(SECRET))
     with open_session(url) as third:
-        assert server_secret(third, configured) == "from the environment"
+        assert server_secret(third, configured) == SECRET
+    with pytest.raises(ValidationError, match="at least 32"):
+        Settings(secret_key=SecretStr("short"))
 
 
 def test_bootstrap_admin_only_when_there_is_none(session: Session, url: str) -> None:

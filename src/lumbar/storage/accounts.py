@@ -147,12 +147,15 @@ def login(
     """
     key = account_key(normalize_email(email), secret)
     since = utc_now() - LOGIN_WINDOW
-    throttled = count_events(
-        session, "login_failed", since, resource_id=key
-    ) >= attempts_per_minute or (
-        client_address is not None
-        and count_events(session, "login_failed", since, client_address=client_address)
-        >= attempts_per_minute * ADDRESS_LIMIT_FACTOR
+    account_failures = count_events(session, "login_failed", since, resource_id=key)
+    address_failures = (
+        count_events(session, "login_failed", since, client_address=client_address)
+        if client_address is not None
+        else 0
+    )
+    throttled = (
+        account_failures >= attempts_per_minute
+        or address_failures >= attempts_per_minute * ADDRESS_LIMIT_FACTOR
     )
     user = None if throttled else authenticate(session, email, password)
     if user is None:

@@ -24,11 +24,11 @@ from lumbar.storage.access import (
     RecordNotFound,
     accessible_patient,
     audit,
-    can_access_patient,
 )
 from lumbar.storage.models import SEXES, Assessment, Patient, utc_now
 
 MAX_PAGE_SIZE = 100
+BIRTH_YEARS = range(1900, 2101)  # as the database's CHECK
 
 
 def check_page(limit: int, offset: int) -> None:
@@ -59,6 +59,11 @@ def create_patient(
     if sex is not None and sex not in SEXES:
         audit(session, actor, "create", "patient", outcome="invalid")
         raise InvalidRecord(f"sex must be one of {', '.join(SEXES)}")
+    if birth_year is not None and birth_year not in BIRTH_YEARS:
+        audit(session, actor, "create", "patient", outcome="invalid")
+        raise InvalidRecord(
+            f"birth_year must be from {BIRTH_YEARS.start} to {BIRTH_YEARS.stop - 1}"
+        )
     patient = Patient(clinic_id=user.clinic_id, label=label, sex=sex, birth_year=birth_year)
     session.add(patient)
     session.flush()
@@ -187,14 +192,14 @@ def list_red_flag_queue(
         audit(session, actor, "list", "assessment", outcome="denied")
         raise AccessDenied("only clinicians see a clinic's queue")
     query = (
-        select(Assessment, Patient)
+        select(Assessment)
         .join(Patient, Patient.id == Assessment.patient_id)
         .where(Patient.clinic_id == user.clinic_id, Assessment.red_flags_open)
         .order_by(Assessment.finished_at.desc(), Assessment.id)
         .limit(limit)
         .offset(offset)
     )
-    rows = [(a, p) for a, p in session.execute(query).all() if can_access_patient(user, p)]
-    for patient_id in dict.fromkeys(p.id for _, p in rows):
+    assessments = list(session.scalars(query))
+    for patient_id in dict.fromkeys(a.patient_id for a in assessments):
         audit(session, actor, "list", "assessment", patient_id=patient_id)
-    return [assessment for assessment, _ in rows]
+    return assessments

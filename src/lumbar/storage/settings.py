@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str = ""  # empty: the SQLite file `lumbar.db` in data_dir
     token_minutes: int = Field(default=15, ge=1)
-    secret_key: SecretStr | None = None  # None: generated once, kept in the database
+    secret_key: SecretStr | None = Field(default=None, min_length=32)  # None: generated
     login_attempts_per_minute: int = Field(default=5, ge=1)
     admin_email: str | None = None  # first-run admin, created when no admin exists
     admin_password: SecretStr | None = None
