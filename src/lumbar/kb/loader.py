@@ -26,6 +26,7 @@ from lumbar.kb.models import (
     MassageProtocol,
     NamedText,
     PriorsFile,
+    ProgrammePolicy,
     RedFlagRule,
     RedFlagText,
     Reference,
@@ -102,6 +103,7 @@ class KnowledgeBase:
     seed_review: tuple[SeedReview, ...]
     interview: InterviewPolicy
     care_plan: CarePlanPolicy
+    programme: ProgrammePolicy
     treatments: dict[str, Treatment]
     exercises: dict[str, Exercise]
     massage_protocols: dict[str, MassageProtocol]
@@ -236,6 +238,7 @@ def load_knowledge_base(data_dir: Path | None = None) -> KnowledgeBase:
         ),
         interview=_parse(InterviewPolicy, _read_yaml(root / "interview.yaml"), "interview.yaml"),
         care_plan=_parse(CarePlanPolicy, _read_yaml(root / "care_plan.yaml"), "care_plan.yaml"),
+        programme=_parse(ProgrammePolicy, _read_yaml(root / "programme.yaml"), "programme.yaml"),
         treatments=_unique(_folder_lists(root / "treatments", Treatment), "treatments"),
         exercises=_unique(_folder_lists(root / "exercises", Exercise), "exercises"),
         massage_protocols=_unique(_folder_lists(root / "massage", MassageProtocol), "massage"),
