@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from lumbar.cli_care import programme_command
+from lumbar.cli_care import programme_command, screen_massage_command
 from lumbar.cli_common import (
     assess_file,
     console,
@@ -31,6 +31,7 @@ app = typer.Typer(
 kb_app = typer.Typer(help="The knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 app.command("programme")(programme_command)
+app.command("screen-massage")(screen_massage_command)
 
 
 @kb_app.command("check")

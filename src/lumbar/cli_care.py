@@ -1,4 +1,5 @@
-"""`lumbar programme`: the day-by-day exercise programme from answers and a pain diary."""
+"""Care commands: `lumbar programme` (the day-by-day exercise programme from answers and a
+pain diary) and `lumbar screen-massage` (the massage and manual-therapy check)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from pydantic import TypeAdapter, ValidationError
 
 from lumbar.cli_common import assess_file, console, echo_json, errors, fail, language, read_yaml
 from lumbar.engine.diary import DiaryEntry
+from lumbar.engine.massage_screen import screen_massage
 from lumbar.engine.programme import DiaryError, build_programme
 from lumbar.kb.loader import default_knowledge_base
+from lumbar.render_massage_screen import render_massage_screen
 from lumbar.render_programme import render_programme
 
 DIARY = TypeAdapter(list[DiaryEntry])
@@ -93,3 +96,22 @@ def _date(option: str, value: str | None) -> date | None:
     except ValueError:
         fail(f"{option} must be a date as YYYY-MM-DD, not {value!r}")
     return None
+
+
+def screen_massage_command(
+    answers: Annotated[
+        Path, typer.Option("--answers", help="YAML or JSON file of the person's answers.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the screen as JSON.")] = False,
+    lang: Annotated[
+        str | None, typer.Option(help="Language: en, uk or ru (default: system locale).")
+    ] = None,
+) -> None:
+    """Check before a session whether massage and manual therapy are allowed, allowed with
+    cautions or not allowed, and why."""
+    chosen = language(lang)
+    result = screen_massage(assess_file(answers))
+    if as_json:
+        echo_json(result.to_dict())
+        return
+    render_massage_screen(console, default_knowledge_base(), result, chosen)

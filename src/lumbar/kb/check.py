@@ -442,6 +442,26 @@ class _Checker:
             if not (restriction.flags or restriction.positions):
                 self.error(rwhere, "leaves nothing out: give flags or positions")
 
+    def massage_screen(self) -> None:
+        from lumbar.engine.rules import atoms
+
+        policy = self.kb.massage_screen
+        self.cite("massage_screen.yaml", policy.cite)
+        for fid in policy.required:
+            if fid not in self.kb.findings:
+                self.error("massage_screen.yaml required", f"{fid!r} is not a finding id")
+        seen: set[str] = set()
+        for rule in policy.rules:
+            where = f"massage_screen.{rule.id}"
+            if rule.id in seen:
+                self.error(where, "duplicate rule id")
+            seen.add(rule.id)
+            self.cite(where, rule.cite)
+            self._condition_ids(where, rule.conditions)
+            if rule.when is not None:
+                for atom in atoms(rule.when):
+                    self._atom(where, atom)
+
     def _condition_ids(self, where: str, ids: tuple[str, ...]) -> None:
         for cid in ids:
             if cid not in self.kb.conditions:
@@ -455,6 +475,7 @@ class _Checker:
             self.care_plan,
             self.exercises,
             self.programme,
+            self.massage_screen,
             self.vocabulary,
             self.findings,
             self.conditions,

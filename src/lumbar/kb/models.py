@@ -393,7 +393,7 @@ class MassageProtocol(Strict):
     steps: tuple[MassageStep, ...] = Field(min_length=1)
     session_minutes: float = Field(gt=0)
     course_sessions: str  # e.g. "10-12"
-    frequency: str  # e.g. "daily or every other day"
+    frequency: Localized  # e.g. "daily or every other day"
     cautions: tuple[Localized, ...] = ()
     seed_mentions: tuple[SeedMention, ...] = ()
     cite: CitationIds
@@ -480,6 +480,39 @@ class ProgrammePolicy(Strict):
     timing: ExerciseTiming
     sessions: tuple[SessionPlan, ...] = Field(min_length=1)
     restrictions: tuple[Restriction, ...]
+    cite: CitationIds
+
+
+Modality = Literal["massage", "manual_therapy"]
+
+
+class ScreenRule(Strict):
+    """A reason to refuse or adapt massage or manual therapy: answers (`when`, the red-flag
+    expression language) or a condition reaching `min_probability`; either is enough."""
+
+    id: str
+    verdict: Literal["not_allowed", "caution"]
+    applies_to: tuple[Modality, ...] = ("massage", "manual_therapy")
+    when: Expr | None = None
+    conditions: tuple[str, ...] = ()
+    min_probability: Probability | None = None
+    text: Localized  # for the person and the therapist: what and why
+    cite: CitationIds
+
+    @model_validator(mode="after")
+    def _has_trigger(self) -> ScreenRule:
+        if self.when is None and not self.conditions:
+            raise ValueError("give `when`, `conditions` or both")
+        if bool(self.conditions) != (self.min_probability is not None):
+            raise ValueError("`conditions` and `min_probability` go together")
+        return self
+
+
+class MassageScreenPolicy(Strict):
+    """The massage and manual-therapy contraindication screen (massage_screen.yaml)."""
+
+    required: tuple[str, ...]  # findings a screen must have answers for
+    rules: tuple[ScreenRule, ...]
     cite: CitationIds
 
 
