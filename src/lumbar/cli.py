@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from lumbar.cli_admin import db_app, users_app
 from lumbar.cli_care import programme_command, screen_massage_command
 from lumbar.cli_common import (
     assess_file,
@@ -32,6 +33,8 @@ kb_app = typer.Typer(help="The knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 app.command("programme")(programme_command)
 app.command("screen-massage")(screen_massage_command)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
 
 
 @kb_app.command("check")

@@ -1,0 +1,1 @@
+"""Alembic migrations of the lumbar database; run them with lumbar.storage.migrate."""

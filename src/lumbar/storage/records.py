@@ -1,0 +1,200 @@
+"""Patients and finished assessments, with access checks and an audit event for every call.
+
+Assessments are only ever inserted: there is no function to change or delete one, and the
+database rejects UPDATE and DELETE on them. A RecordError leaves its audit event in the
+session: commit the session to keep it (nothing else was changed).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lumbar.engine import InvalidAnswers, assess
+from lumbar.kb.models import LANGUAGES
+from lumbar.storage.access import (
+    AccessDenied,
+    Actor,
+    InvalidRecord,
+    RecordNotFound,
+    accessible_patient,
+    audit,
+    can_access_patient,
+)
+from lumbar.storage.models import SEXES, Assessment, Patient, utc_now
+
+MAX_PAGE_SIZE = 100
+
+
+def check_page(limit: int, offset: int) -> None:
+    """Raise InvalidRecord unless 1 <= limit <= MAX_PAGE_SIZE and offset >= 0."""
+    if not 1 <= limit <= MAX_PAGE_SIZE or offset < 0:
+        raise InvalidRecord(f"limit must be 1 to {MAX_PAGE_SIZE} and offset 0 or more")
+
+
+def json_ready(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The data as it reads back from a JSON column: tuples become lists."""
+    loaded: dict[str, Any] = json.loads(json.dumps(data, allow_nan=False))
+    return loaded
+
+
+def create_patient(
+    session: Session,
+    actor: Actor,
+    *,
+    label: str | None = None,
+    sex: str | None = None,
+    birth_year: int | None = None,
+) -> Patient:
+    """A new patient of the clinician's clinic (patients get theirs with their account)."""
+    user = actor.user
+    if not (user.active and user.role == "clinician"):
+        audit(session, actor, "create", "patient", outcome="denied")
+        raise AccessDenied("only clinicians add patients")
+    if sex is not None and sex not in SEXES:
+        audit(session, actor, "create", "patient", outcome="invalid")
+        raise InvalidRecord(f"sex must be one of {', '.join(SEXES)}")
+    patient = Patient(clinic_id=user.clinic_id, label=label, sex=sex, birth_year=birth_year)
+    session.add(patient)
+    session.flush()
+    audit(session, actor, "create", "patient", resource_id=patient.id, patient_id=patient.id)
+    return patient
+
+
+def get_patient(session: Session, actor: Actor, patient_id: str) -> Patient:
+    patient = accessible_patient(session, actor, patient_id, "read", "patient", patient_id)
+    audit(session, actor, "read", "patient", resource_id=patient.id, patient_id=patient.id)
+    return patient
+
+
+def list_clinic_patients(
+    session: Session, actor: Actor, limit: int = 50, offset: int = 0
+) -> list[Patient]:
+    """The patients of the clinician's clinic, newest first."""
+    check_page(limit, offset)
+    user = actor.user
+    if not (user.active and user.role == "clinician"):
+        audit(session, actor, "list", "patient", outcome="denied")
+        raise AccessDenied("only clinicians list a clinic's patients")
+    query = (
+        select(Patient)
+        .where(Patient.clinic_id == user.clinic_id)
+        .order_by(Patient.created_at.desc(), Patient.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    patients = list(session.scalars(query))
+    audit(session, actor, "list", "patient")
+    return patients
+
+
+def store_assessment(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    answers: Mapping[str, Any],
+    language: str,
+    started_at: datetime | None = None,
+) -> Assessment:
+    """Assess the answers and store the finished assessment (access already checked)."""
+    if language not in LANGUAGES:
+        audit(session, actor, "create", "assessment", outcome="invalid", patient_id=patient.id)
+        raise InvalidRecord(f"language must be one of {', '.join(LANGUAGES)}")
+    try:
+        result = assess(answers)
+    except InvalidAnswers as error:
+        audit(session, actor, "create", "assessment", outcome="invalid", patient_id=patient.id)
+        raise InvalidRecord(str(error), tuple(error.problems)) from error
+    finished_at = utc_now()
+    assessment = Assessment(
+        patient_id=patient.id,
+        created_by=actor.user.id,
+        answers=json_ready(answers),
+        result=json_ready(result.to_dict()),
+        kb_version=result.kb_version,
+        language=language,
+        triage_level=result.triage.level,
+        red_flags_open=any(rule.kind == "red_flag" for rule in result.red_flags),
+        started_at=started_at or finished_at,
+        finished_at=finished_at,
+    )
+    session.add(assessment)
+    session.flush()
+    audit(session, actor, "create", "assessment", resource_id=assessment.id, patient_id=patient.id)
+    return assessment
+
+
+def save_assessment(
+    session: Session,
+    actor: Actor,
+    patient_id: str,
+    answers: Mapping[str, Any],
+    language: str,
+    started_at: datetime | None = None,
+) -> Assessment:
+    """Assess a complete set of answers for the patient and store the result."""
+    patient = accessible_patient(session, actor, patient_id, "create", "assessment")
+    return store_assessment(session, actor, patient, answers, language, started_at)
+
+
+def get_assessment(session: Session, actor: Actor, assessment_id: str) -> Assessment:
+    assessment = session.get(Assessment, assessment_id)
+    if assessment is None:
+        audit(session, actor, "read", "assessment", outcome="not_found", resource_id=assessment_id)
+        raise RecordNotFound(f"no assessment {assessment_id}")
+    accessible_patient(session, actor, assessment.patient_id, "read", "assessment", assessment_id)
+    audit(
+        session,
+        actor,
+        "read",
+        "assessment",
+        resource_id=assessment.id,
+        patient_id=assessment.patient_id,
+    )
+    return assessment
+
+
+def list_assessments(
+    session: Session, actor: Actor, patient_id: str, limit: int = 20, offset: int = 0
+) -> list[Assessment]:
+    """The patient's assessments, newest first."""
+    check_page(limit, offset)
+    patient = accessible_patient(session, actor, patient_id, "list", "assessment")
+    query = (
+        select(Assessment)
+        .where(Assessment.patient_id == patient.id)
+        .order_by(Assessment.finished_at.desc(), Assessment.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    assessments = list(session.scalars(query))
+    audit(session, actor, "list", "assessment", patient_id=patient.id)
+    return assessments
+
+
+def list_red_flag_queue(
+    session: Session, actor: Actor, limit: int = 50, offset: int = 0
+) -> list[Assessment]:
+    """The clinic's assessments in which a red-flag rule fired, newest first."""
+    check_page(limit, offset)
+    user = actor.user
+    if not (user.active and user.role == "clinician"):
+        audit(session, actor, "list", "assessment", outcome="denied")
+        raise AccessDenied("only clinicians see a clinic's queue")
+    query = (
+        select(Assessment, Patient)
+        .join(Patient, Patient.id == Assessment.patient_id)
+        .where(Patient.clinic_id == user.clinic_id, Assessment.red_flags_open)
+        .order_by(Assessment.finished_at.desc(), Assessment.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = [(a, p) for a, p in session.execute(query).tuples() if can_access_patient(user, p)]
+    for patient_id in dict.fromkeys(p.id for _, p in rows):
+        audit(session, actor, "list", "assessment", patient_id=patient_id)
+    return [assessment for assessment, _ in rows]

@@ -1,0 +1,43 @@
+"""Storage and security settings, read from `LUMBAR_*` environment variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DATABASE_FILE = "lumbar.db"
+
+
+def default_data_dir() -> Path:
+    """`$XDG_DATA_HOME/lumbar`, or `~/.local/share/lumbar`."""
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return base / "lumbar"
+
+
+class Settings(BaseSettings):
+    """Where the database is, how long tokens live, the signing secret, the login limit."""
+
+    model_config = SettingsConfigDict(env_prefix="LUMBAR_")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str = ""  # empty: the SQLite file `lumbar.db` in data_dir
+    token_minutes: int = Field(default=15, ge=1)
+    secret_key: SecretStr | None = None  # None: generated once, kept in the database
+    login_attempts_per_minute: int = Field(default=5, ge=1)
+    admin_email: str | None = None  # first-run admin, created when no admin exists
+    admin_password: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _default_database_url(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / DATABASE_FILE}"
+        return self
+
+
+def get_settings() -> Settings:
+    """The settings from the environment as it is now."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Storage tests, run against SQLite and a real PostgreSQL server."""
