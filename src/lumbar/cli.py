@@ -18,6 +18,7 @@ from lumbar.cli_common import (
     fail,
     language,
 )
+from lumbar.cli_serve import serve_command
 from lumbar.evaluation.scoring import INTERVIEW_METRICS, METRICS, score_vignettes
 from lumbar.evaluation.vignettes import VignetteSetError, load_vignettes
 from lumbar.kb.check import check_knowledge_base, find_shared_dir
@@ -35,6 +36,7 @@ app.command("programme")(programme_command)
 app.command("screen-massage")(screen_massage_command)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.command("serve")(serve_command)
 
 
 @kb_app.command("check")
