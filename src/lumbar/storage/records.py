@@ -194,7 +194,7 @@ def list_red_flag_queue(
         .limit(limit)
         .offset(offset)
     )
-    rows = [(a, p) for a, p in session.execute(query).tuples() if can_access_patient(user, p)]
+    rows = [(a, p) for a, p in session.execute(query).all() if can_access_patient(user, p)]
     for patient_id in dict.fromkeys(p.id for _, p in rows):
         audit(session, actor, "list", "assessment", patient_id=patient_id)
     return [assessment for assessment, _ in rows]
