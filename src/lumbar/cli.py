@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-import yaml
-from rich.console import Console
 from rich.table import Table
 
 from lumbar.cli_admin import db_app, users_app
-from lumbar.engine import InvalidAnswers, assess
+from lumbar.cli_care import programme_command, screen_massage_command
+from lumbar.cli_common import (
+    assess_file,
+    console,
+    echo_json,
+    errors,
+    fail,
+    language,
+)
+from lumbar.cli_serve import serve_command
 from lumbar.evaluation.scoring import INTERVIEW_METRICS, METRICS, score_vignettes
 from lumbar.evaluation.vignettes import VignetteSetError, load_vignettes
-from lumbar.i18n import system_language
 from lumbar.kb.check import check_knowledge_base, find_shared_dir
 from lumbar.kb.loader import KnowledgeBaseError, default_knowledge_base, load_knowledge_base
-from lumbar.kb.models import LANGUAGES
 from lumbar.render import render_assessment
 from lumbar.render_care_plan import render_catalogue, treatment_catalogue
 from lumbar.terminal_interview import QuitInterview, run_terminal_interview
@@ -28,27 +32,11 @@ app = typer.Typer(
 )
 kb_app = typer.Typer(help="The knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
+app.command("programme")(programme_command)
+app.command("screen-massage")(screen_massage_command)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
-console = Console()
-errors = Console(stderr=True)
-
-
-def _fail(message: str) -> None:
-    errors.print(f"[red]error:[/red] {message}")
-    raise typer.Exit(2)
-
-
-def _language(lang: str | None) -> str:
-    """The --lang option, or the system locale's language; exits on an unsupported one."""
-    language = lang or system_language()
-    if language not in LANGUAGES:
-        _fail(f"--lang must be one of {', '.join(LANGUAGES)}")
-    return language
-
-
-def _echo_json(data: object) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+app.command("serve")(serve_command)
 
 
 @kb_app.command("check")
@@ -64,7 +52,7 @@ def kb_check(
     try:
         kb = load_knowledge_base(data) if data else default_knowledge_base()
     except KnowledgeBaseError as error:
-        _fail(str(error))
+        fail(str(error))
         return
     shared_dir = shared or find_shared_dir()
     problems = check_knowledge_base(kb, shared_dir)
@@ -101,11 +89,11 @@ def evaluate(
     try:
         vignettes = load_vignettes(path)
     except VignetteSetError as error:
-        _fail(str(error))
+        fail(str(error))
         return
     summary = score_vignettes(vignettes, interview=interview).summary()
     if as_json:
-        typer.echo(json.dumps(summary, indent=2))
+        echo_json(summary)
         return
     table = Table(title=f"{path} ({summary['n']} vignettes)")
     table.add_column("metric")
@@ -121,22 +109,6 @@ def evaluate(
     console.print(table)
     for vid, message in summary["errors"].items():
         errors.print(f"[red]{vid}[/red]: {message}")
-
-
-def _read_answers(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        _fail(f"{path}: {error}")
-    if isinstance(data, dict) and isinstance(data.get("answers"), dict):
-        answers = dict(data["answers"])
-        for key in ("age", "sex"):
-            if key in data:
-                answers.setdefault(key, data[key])
-        return answers
-    if not isinstance(data, dict):
-        _fail(f"{path}: expected a mapping of finding id to answer")
-    return dict(data)
 
 
 @app.command("assess")
@@ -160,26 +132,21 @@ def assess_command(
     ] = False,
 ) -> None:
     """Run the interview in the terminal, or assess a file of answers, and show the result."""
-    language = _language(lang)
+    chosen = language(lang)
     kb = default_knowledge_base()
     if answers is None:
         try:
-            result = run_terminal_interview(console, kb, language, console.input).assessment()
+            result = run_terminal_interview(console, kb, chosen, console.input).assessment()
         except (QuitInterview, EOFError, KeyboardInterrupt):
             console.print()
-            console.print(kb.texts.ui["interview_quit"].get(language))
+            console.print(kb.texts.ui["interview_quit"].get(chosen))
             raise typer.Exit(1) from None
     else:
-        try:
-            result = assess(_read_answers(answers))
-        except InvalidAnswers as error:
-            for problem in error.problems:
-                errors.print(f"[red]invalid answer[/red] {problem.field}: {problem.problem}")
-            raise typer.Exit(2) from error
+        result = assess_file(answers)
     if as_json:
-        _echo_json(result.to_dict())
+        echo_json(result.to_dict())
         return
-    render_assessment(console, kb, result, language, clinician)
+    render_assessment(console, kb, result, chosen, clinician)
 
 
 @app.command("treatments")
@@ -194,9 +161,9 @@ def treatments_command(
     ] = False,
 ) -> None:
     """List the treatment catalogue with evidence labels and guideline positions."""
-    language = _language(lang)
+    chosen = language(lang)
     kb = default_knowledge_base()
     if as_json:
-        _echo_json(treatment_catalogue(kb, language, clinician))
+        echo_json(treatment_catalogue(kb, chosen, clinician))
         return
-    render_catalogue(console, kb, language, clinician)
+    render_catalogue(console, kb, chosen, clinician)

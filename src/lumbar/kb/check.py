@@ -11,7 +11,7 @@ from typing import Literal
 import yaml
 
 from lumbar.kb.loader import KnowledgeBase
-from lumbar.kb.models import FindingIs, Likelihood, Vocabulary
+from lumbar.kb.models import FindingIs, Likelihood, Phase, Vocabulary
 
 MIN_LIKELIHOODS = 6
 DIST_TOLERANCE = 0.011
@@ -396,6 +396,72 @@ class _Checker:
             for mention in protocol.seed_mentions:
                 self._seed_quote(where, mention.seed, mention.quote)
 
+    def programme(self) -> None:
+        policy = self.kb.programme
+        where = "programme.yaml"
+        self.cite(where, policy.cite)
+        phases: tuple[Phase, ...] = ("acute", "subacute", "chronic")
+        for name, table in (
+            ("start_level", policy.start_level),
+            ("max_level", policy.max_level),
+            ("progress_every_days", policy.progress_every_days),
+            ("phase_from_day", policy.phase_from_day),
+        ):
+            if set(table) != set(phases):
+                self.error(where, f"{name} must give every phase")
+        for phase in phases:
+            if policy.start_level.get(phase, 0) > policy.max_level.get(phase, 4):
+                self.error(where, f"start_level of {phase} is above its max_level")
+        durations = set(self.kb.findings["duration"].vocab.values or ())
+        if set(policy.onset_days) != durations:
+            self.error(where, "onset_days must map every duration choice")
+        if policy.hold_on_pain_rise > policy.regress_on_pain_rise:
+            self.error(where, "hold_on_pain_rise is above regress_on_pain_rise")
+        for fid in policy.diary_warning_signs:
+            if fid not in self.kb.findings:
+                self.error(where, f"diary warning sign {fid!r} is not a finding id")
+        complexes = {exercise.complex for exercise in self.kb.exercises.values()}
+        for session in policy.sessions:
+            for day, blocks in enumerate(session.rotation):
+                for block in blocks:
+                    block_where = f"{where} sessions.{session.id}[{day}]"
+                    if block.complex is not None and block.complex not in complexes:
+                        self.error(block_where, f"complex {block.complex!r} has no exercises")
+                    for eid in block.exercises + block.skip:
+                        if eid not in self.kb.exercises:
+                            self.error(block_where, f"exercise {eid!r} is unknown")
+        for restriction in policy.restrictions:
+            rwhere = f"{where} restrictions.{restriction.id}"
+            self.cite(rwhere, restriction.cite)
+            self._condition_ids(rwhere, restriction.when.conditions)
+            for fid in restriction.when.findings:
+                if fid not in self.kb.findings:
+                    self.error(rwhere, f"finding {fid!r} is unknown")
+            if restriction.advice is not None and restriction.advice not in self.kb.texts.ui:
+                self.error(rwhere, f"advice {restriction.advice!r} is not in text/ui.yaml")
+            if not (restriction.flags or restriction.positions):
+                self.error(rwhere, "leaves nothing out: give flags or positions")
+
+    def massage_screen(self) -> None:
+        from lumbar.engine.rules import atoms
+
+        policy = self.kb.massage_screen
+        self.cite("massage_screen.yaml", policy.cite)
+        for fid in policy.required:
+            if fid not in self.kb.findings:
+                self.error("massage_screen.yaml required", f"{fid!r} is not a finding id")
+        seen: set[str] = set()
+        for rule in policy.rules:
+            where = f"massage_screen.{rule.id}"
+            if rule.id in seen:
+                self.error(where, "duplicate rule id")
+            seen.add(rule.id)
+            self.cite(where, rule.cite)
+            self._condition_ids(where, rule.conditions)
+            if rule.when is not None:
+                for atom in atoms(rule.when):
+                    self._atom(where, atom)
+
     def _condition_ids(self, where: str, ids: tuple[str, ...]) -> None:
         for cid in ids:
             if cid not in self.kb.conditions:
@@ -408,6 +474,8 @@ class _Checker:
             self.treatments,
             self.care_plan,
             self.exercises,
+            self.programme,
+            self.massage_screen,
             self.vocabulary,
             self.findings,
             self.conditions,

@@ -24,8 +24,10 @@ from lumbar.kb.models import (
     KbMeta,
     Localized,
     MassageProtocol,
+    MassageScreenPolicy,
     NamedText,
     PriorsFile,
+    ProgrammePolicy,
     RedFlagRule,
     RedFlagText,
     Reference,
@@ -102,6 +104,8 @@ class KnowledgeBase:
     seed_review: tuple[SeedReview, ...]
     interview: InterviewPolicy
     care_plan: CarePlanPolicy
+    programme: ProgrammePolicy
+    massage_screen: MassageScreenPolicy
     treatments: dict[str, Treatment]
     exercises: dict[str, Exercise]
     massage_protocols: dict[str, MassageProtocol]
@@ -236,6 +240,10 @@ def load_knowledge_base(data_dir: Path | None = None) -> KnowledgeBase:
         ),
         interview=_parse(InterviewPolicy, _read_yaml(root / "interview.yaml"), "interview.yaml"),
         care_plan=_parse(CarePlanPolicy, _read_yaml(root / "care_plan.yaml"), "care_plan.yaml"),
+        programme=_parse(ProgrammePolicy, _read_yaml(root / "programme.yaml"), "programme.yaml"),
+        massage_screen=_parse(
+            MassageScreenPolicy, _read_yaml(root / "massage_screen.yaml"), "massage_screen.yaml"
+        ),
         treatments=_unique(_folder_lists(root / "treatments", Treatment), "treatments"),
         exercises=_unique(_folder_lists(root / "exercises", Exercise), "exercises"),
         massage_protocols=_unique(_folder_lists(root / "massage", MassageProtocol), "massage"),

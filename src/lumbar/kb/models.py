@@ -393,7 +393,7 @@ class MassageProtocol(Strict):
     steps: tuple[MassageStep, ...] = Field(min_length=1)
     session_minutes: float = Field(gt=0)
     course_sessions: str  # e.g. "10-12"
-    frequency: str  # e.g. "daily or every other day"
+    frequency: Localized  # e.g. "daily or every other day"
     cautions: tuple[Localized, ...] = ()
     seed_mentions: tuple[SeedMention, ...] = ()
     cite: CitationIds
@@ -405,6 +405,114 @@ class CarePlanPolicy(Strict):
     general_back_pain_conditions: tuple[str, ...]
     phase_by_duration: dict[str, Phase]
     plan_min_probability: Probability
+    cite: CitationIds
+
+
+class SessionBlock(Strict):
+    """Exercises a session draws from: a complex or named exercises, optionally only `limit`
+    of them (taken in turn day by day), only some orders of a complex, or all but `skip`."""
+
+    complex: str | None = None
+    exercises: tuple[str, ...] = ()
+    orders: tuple[int, int] | None = None  # first and last order within the complex
+    skip: tuple[str, ...] = ()  # exercises of the complex this block leaves out
+    limit: int | None = Field(default=None, ge=1)
+    keep: bool = False  # its time is reserved before other blocks fill the session
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SessionBlock:
+        if (self.complex is None) == (not self.exercises):
+            raise ValueError("give either complex or exercises")
+        return self
+
+
+class SessionPlan(Strict):
+    """One daily session: its time budget and the blocks of each rotation day."""
+
+    id: Literal["morning", "day", "evening"]
+    minutes: tuple[float, float]  # target range; exercises are dropped past the top
+    rotation: tuple[tuple[SessionBlock, ...], ...] = Field(min_length=1)
+
+
+class ExerciseTiming(Strict):
+    seconds_per_rep: float = Field(gt=0)
+    rest_between_sets_seconds: float = Field(ge=0)
+    change_seconds: float = Field(ge=0)
+
+
+class RestrictionWhen(Strict):
+    """When a restriction applies: all given parts must hold; within `conditions`,
+    `findings` and `diary_leg_symptoms`, any one is enough."""
+
+    phases: tuple[Phase, ...] = ()
+    conditions: tuple[str, ...] = ()  # among the conditions the care plan is built for
+    findings: tuple[str, ...] = ()  # answered yes at the assessment
+    diary_leg_symptoms: bool = False  # new leg symptoms reported in the pain diary
+
+
+class Restriction(Strict):
+    """Exercises to leave out in a situation, by safety flag or body position."""
+
+    id: str
+    when: RestrictionWhen
+    flags: tuple[Literal["loaded_flexion", "rotation", "impact"], ...] = ()
+    positions: tuple[str, ...] = ()
+    advice: str | None = None  # a text/ui.yaml key shown while the restriction applies
+    cite: CitationIds
+
+
+class ProgrammePolicy(Strict):
+    """How the day-by-day exercise programme starts, progresses, regresses and stops
+    (programme.yaml)."""
+
+    start_level: dict[Phase, int]
+    max_level: dict[Phase, int]
+    progress_every_days: dict[Phase, int]
+    steps_per_level: int = Field(ge=1)  # steps between one exercise level and the next
+    dose_steps: int = Field(ge=1)  # steps from starting to top repetitions of an exercise
+    hold_on_pain_rise: int = Field(ge=1)
+    regress_on_pain_rise: int = Field(ge=1)
+    reassess_after_regressions: int = Field(ge=1)
+    reassess_window_days: int = Field(ge=1)
+    onset_days: dict[str, int]  # least days since onset for each duration answer
+    phase_from_day: dict[Phase, int]  # days since onset from which each phase begins
+    diary_warning_signs: tuple[str, ...]
+    timing: ExerciseTiming
+    sessions: tuple[SessionPlan, ...] = Field(min_length=1)
+    restrictions: tuple[Restriction, ...]
+    cite: CitationIds
+
+
+Modality = Literal["massage", "manual_therapy"]
+
+
+class ScreenRule(Strict):
+    """A reason to refuse or adapt massage or manual therapy: answers (`when`, the red-flag
+    expression language) or a condition reaching `min_probability`; either is enough."""
+
+    id: str
+    verdict: Literal["not_allowed", "caution"]
+    applies_to: tuple[Modality, ...] = ("massage", "manual_therapy")
+    when: Expr | None = None
+    conditions: tuple[str, ...] = ()
+    min_probability: Probability | None = None
+    text: Localized  # for the person and the therapist: what and why
+    cite: CitationIds
+
+    @model_validator(mode="after")
+    def _has_trigger(self) -> ScreenRule:
+        if self.when is None and not self.conditions:
+            raise ValueError("give `when`, `conditions` or both")
+        if bool(self.conditions) != (self.min_probability is not None):
+            raise ValueError("`conditions` and `min_probability` go together")
+        return self
+
+
+class MassageScreenPolicy(Strict):
+    """The massage and manual-therapy contraindication screen (massage_screen.yaml)."""
+
+    required: tuple[str, ...]  # findings a screen must have answers for
+    rules: tuple[ScreenRule, ...]
     cite: CitationIds
 
 

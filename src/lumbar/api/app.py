@@ -1,0 +1,53 @@
+"""The FastAPI application: `create_app()` for `lumbar serve` and the tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from lumbar.api import routes_accounts, routes_public, routes_records
+from lumbar.api.context import ServerState
+from lumbar.api.errors import install_error_handlers
+from lumbar.engine import default_model
+from lumbar.storage.accounts import bootstrap_admin_from_settings, server_secret
+from lumbar.storage.database import make_engine, make_session_factory
+from lumbar.storage.settings import Settings, get_settings
+
+DESCRIPTION = (
+    "Low back pain triage, likely causes, whom to see, tests and a care plan, with records, "
+    "a pain diary and an exercise programme. Not a diagnosis: if you have chest pain, "
+    "fainting, sudden tearing pain, numbness between the legs or loss of bladder or bowel "
+    "control, call an ambulance."
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API on the configured database (migrations must be applied: `lumbar db upgrade`,
+    which `lumbar serve` runs first)."""
+    chosen = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(chosen.database_url)
+        sessions = make_session_factory(engine)
+        with sessions() as session:
+            secret = server_secret(session, chosen)
+            bootstrap_admin_from_settings(session, chosen)
+            session.commit()
+        default_model()
+        app.state.lumbar = ServerState(chosen, sessions, secret)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="lumbar",
+        version=default_model().kb.version,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for module in (routes_public, routes_accounts, routes_records):
+        app.include_router(module.router)
+    return app

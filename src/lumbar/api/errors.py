@@ -1,0 +1,89 @@
+"""One JSON error shape for every failure: {"error": {"code", "message", "fields"}}."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from lumbar.engine.answers import InvalidAnswers
+from lumbar.engine.programme import DiaryError
+from lumbar.storage.access import AccessDenied, InvalidRecord, RecordNotFound
+
+log = logging.getLogger("lumbar.api")
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid",
+    429: "too_many_requests",
+}
+
+
+def error_response(
+    status: int,
+    message: str,
+    fields: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """The error as JSON with its HTTP status."""
+    error: dict[str, object] = {"code": HTTP_CODES.get(status, "error"), "message": message}
+    if fields:
+        error["fields"] = fields
+    return JSONResponse({"error": error}, status_code=status, headers=headers)
+
+
+def _field(location: tuple[Any, ...]) -> str:
+    parts = [str(part) for part in location if part not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every exception a client can cause to the error shape; never a 500 with details."""
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        fields = [
+            {"field": _field(tuple(problem["loc"])), "problem": str(problem["msg"])}
+            for problem in error.errors()
+        ]
+        return error_response(422, "the request is not valid", fields)
+
+    @app.exception_handler(InvalidAnswers)
+    async def invalid_answers(_: Request, error: InvalidAnswers) -> JSONResponse:
+        fields = [{"field": f"answers.{p.field}", "problem": p.problem} for p in error.problems]
+        return error_response(422, "some answers are not valid", fields)
+
+    @app.exception_handler(InvalidRecord)
+    async def invalid_record(_: Request, error: InvalidRecord) -> JSONResponse:
+        fields = [{"field": f"answers.{p.field}", "problem": p.problem} for p in error.problems]
+        return error_response(422, str(error), fields)
+
+    @app.exception_handler(DiaryError)
+    async def invalid_diary(_: Request, error: DiaryError) -> JSONResponse:
+        return error_response(422, str(error), [{"field": error.field, "problem": str(error)}])
+
+    @app.exception_handler(RecordNotFound)
+    @app.exception_handler(AccessDenied)
+    async def not_found(_: Request, __: Exception) -> JSONResponse:
+        return error_response(404, "no such record")
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, error: HTTPException) -> JSONResponse:
+        headers = dict(error.headers or {})
+        return error_response(error.status_code, str(error.detail), headers=headers or None)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        route = request.scope.get("route")
+        path = getattr(route, "path", "?")
+        log.error("unexpected %s on %s %s", type(error).__name__, request.method, path)
+        return error_response(500, "internal error")

@@ -1,0 +1,341 @@
+"""Health records: patients, assessments, interview sessions, the pain diary, the exercise
+programme and the care plan. Every read and change is audited by the storage layer; a record
+the caller may not see is answered 404, like one that does not exist."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials
+
+from lumbar.api.context import api_key_header, bearer, caller, language, unit_of_work
+from lumbar.api.presenting import assessment_view, care_plan_view, question_view
+from lumbar.api.schemas import (
+    AssessmentCreate,
+    DiaryCreate,
+    InterviewAnswers,
+    InterviewCreate,
+    PatientCreate,
+)
+from lumbar.engine import assess, default_model
+from lumbar.engine.diary import DiaryEntry as DiaryDay
+from lumbar.engine.interview import next_question, urgent_red_flags
+from lumbar.engine.programme import build_programme
+from lumbar.storage import diary, interviews, records
+from lumbar.storage.access import AccessDenied
+from lumbar.storage.models import Assessment, DiaryEntry, InterviewSession, Patient
+
+router = APIRouter(prefix="/v1", tags=["records"])
+Token = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+Key = Annotated[str | None, Depends(api_key_header)]
+Lang = Annotated[str | None, Query(description="en, uk or ru; else Accept-Language")]
+Limit = Annotated[int, Query(ge=1, le=100)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+def patient_view(patient: Patient) -> dict[str, Any]:
+    return {
+        "id": patient.id,
+        "clinic_id": patient.clinic_id,
+        "label": patient.label,
+        "sex": patient.sex,
+        "birth_year": patient.birth_year,
+        "created_at": patient.created_at.isoformat(),
+    }
+
+
+def stored_assessment_view(stored: Assessment, lang: str) -> dict[str, Any]:
+    return {
+        "id": stored.id,
+        "patient_id": stored.patient_id,
+        "kb_version": stored.kb_version,
+        "language": stored.language,
+        "triage_level": stored.triage_level,
+        "red_flags_open": stored.red_flags_open,
+        "started_at": stored.started_at.isoformat(),
+        "finished_at": stored.finished_at.isoformat(),
+        "answers": stored.answers,
+        "result": assessment_view(default_model().kb, stored.result, lang),
+    }
+
+
+def interview_view(interview: InterviewSession, lang: str) -> dict[str, Any]:
+    model = default_model()
+    open_ = interview.status == "in_progress"
+    question = next_question(interview.answers, len(interview.asked), model) if open_ else None
+    return {
+        "id": interview.id,
+        "patient_id": interview.patient_id,
+        "status": interview.status,
+        "language": interview.language,
+        "answers": interview.answers,
+        "asked": interview.asked,
+        "assessment_id": interview.assessment_id,
+        "next_question": question_view(model.kb, question, lang),
+        "should_stop": open_ and question is None,
+        "urgent_red_flags": list(urgent_red_flags(interview.answers, model)),
+    }
+
+
+def diary_view(entry: DiaryEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "day": entry.day.isoformat(),
+        "pain": entry.pain,
+        "function": entry.function,
+        "new_leg_symptoms": entry.new_leg_symptoms,
+        "warning_signs": entry.warning_signs,
+        "exercises_done": entry.exercises_done,
+        "created_at": entry.created_at.isoformat(),
+    }
+
+
+@router.post("/patients", status_code=201)
+def add_patient(body: PatientCreate, request: Request, token: Token, key: Key) -> dict[str, Any]:
+    """A new patient of the clinician's clinic."""
+    with unit_of_work(request) as session:
+        actor = caller(session, request, token, key)
+        try:
+            patient = records.create_patient(
+                session, actor, label=body.label, sex=body.sex, birth_year=body.birth_year
+            )
+        except AccessDenied as error:
+            raise HTTPException(403, str(error)) from error
+        return patient_view(patient)
+
+
+@router.get("/patients")
+def list_patients(
+    request: Request, token: Token, key: Key, limit: Limit = 50, offset: Offset = 0
+) -> dict[str, Any]:
+    """A clinician's patients, or a patient's own record."""
+    with unit_of_work(request) as session:
+        actor = caller(session, request, token, key)
+        if actor.user.role == "patient" and actor.user.patient_id is not None:
+            patients = [records.get_patient(session, actor, actor.user.patient_id)]
+        else:
+            try:
+                patients = records.list_clinic_patients(session, actor, limit, offset)
+            except AccessDenied as error:
+                raise HTTPException(403, str(error)) from error
+        return {"items": [patient_view(p) for p in patients], "limit": limit, "offset": offset}
+
+
+@router.get("/patients/{patient_id}")
+def read_patient(patient_id: str, request: Request, token: Token, key: Key) -> dict[str, Any]:
+    with unit_of_work(request) as session:
+        actor = caller(session, request, token, key)
+        return patient_view(records.get_patient(session, actor, patient_id))
+
+
+@router.post("/patients/{patient_id}/assessments", status_code=201)
+def add_assessment(
+    patient_id: str,
+    body: AssessmentCreate,
+    request: Request,
+    token: Token,
+    key: Key,
+    lang: Lang = None,
+) -> dict[str, Any]:
+    """Assess a complete set of answers and store it (immutable from then on)."""
+    with unit_of_work(request) as session:
+        actor = caller(session, request, token, key)
+        stored = records.save_assessment(session, actor, patient_id, body.answers, body.language)
+        return stored_assessment_view(stored, language(request, lang))
+
+
+@router.get("/patients/{patient_id}/assessments")
+def list_assessments(
+    patient_id: str,
+    request: Request,
+    token: Token,
+    key: Key,
+    lang: Lang = None,
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """The patient's assessments, newest first."""
+    with unit_of_work(request) as session:
+        actor = caller(session, request, token, key)
+        found = records.list_assessments(session, actor, patient_id, limit, offset)
+        chosen = language(request, lang)
+        items = [stored_assessment_view(a, chosen) for a in found]
+        return {"items": items, "limit": limit, "offset": offset}
+
+
+@router.get("/assessments/{assessment_id}")
+def read_assessment(
+    assessment_id: str, request: Request, token: Token, key: Key, lang: Lang = None
+) -> dict[str, Any]:
+    with unit_of_work(request) as session:
+        actor = caller(session, request, token, key)
+        stored = records.get_assessment(session, actor, assessment_id)
+        return stored_assessment_view(stored, language(request, lang))
+
+
+@router.get("/assessments/{assessment_id}/care-plan")
+def read_care_plan(
+    assessment_id: str, request: Request, token: Token, key: Key, lang: Lang = None
+) -> dict[str, Any]:
+    """The care plan: clinicians get INN, doses and flags; patients get classes, no doses."""
+    with unit_of_work(request) as session:
+        actor = caller(session, request, token, key)
+        stored = records.get_assessment(session, actor, assessment_id)
+        clinician = actor.user.role == "clinician"
+        return care_plan_view(default_model().kb, stored.result, language(request, lang), clinician)
+
+
+@router.get("/queue")
+def red_flag_queue(
+    request: Request, token: Token, key: Key, limit: Limit = 50, offset: Offset = 0
+) -> dict[str, Any]:
+    """The clinic's assessments with an open red flag, newest first (clinicians)."""
+    with unit_of_work(request) as session:
+        actor = caller(session, request, token, key)
+        try:
+            found = records.list_red_flag_queue(session, actor, limit, offset)
+        except AccessDenied as error:
+            raise HTTPException(403, str(error)) from error
+        items = [
+            {
+                "id": a.id,
+                "patient_id": a.patient_id,
+                "triage_level": a.triage_level,
+                "finished_at": a.finished_at.isoformat(),
+            }
+            for a in found
+        ]
+        return {"items": items, "limit": limit, "offset": offset}
+
+
+@router.post("/patients/{patient_id}/interviews", status_code=201)
+def start_interview(
+    patient_id: str, body: InterviewCreate, request: Request, token: Token, key: Key
+) -> dict[str, Any]:
+    """Start an interview kept on the server; answer it with PUT .../answers."""
+    with unit_of_work(request) as session:
+        actor = caller(session, request, token, key)
+        interview = interviews.start_interview(session, actor, patient_id, body.language)
+        return interview_view(interview, body.language)
+
+
+@router.get("/interviews/{interview_id}")
+def read_interview(
+    interview_id: str, request: Request, token: Token, key: Key, lang: Lang = None
+) -> dict[str, Any]:
+    with unit_of_work(request) as session:
+        actor = caller(session, request, token, key)
+        interview = interviews.get_interview(session, actor, interview_id)
+        return interview_view(interview, lang or interview.language)
+
+
+@router.put("/interviews/{interview_id}/answers")
+def save_answers(
+    interview_id: str, body: InterviewAnswers, request: Request, token: Token, key: Key
+) -> dict[str, Any]:
+    """Replace the answers so far; the reply has the next question."""
+    with unit_of_work(request) as session:
+        actor = caller(session, request, token, key)
+        interview = interviews.save_interview_answers(
+            session, actor, interview_id, body.answers, body.asked
+        )
+        return interview_view(interview, interview.language)
+
+
+@router.post("/interviews/{interview_id}/finish", status_code=201)
+def finish_interview(
+    interview_id: str, request: Request, token: Token, key: Key, lang: Lang = None
+) -> dict[str, Any]:
+    """Finish the interview: its assessment is stored and returned."""
+    with unit_of_work(request) as session:
+        actor = caller(session, request, token, key)
+        stored = interviews.finish_interview(session, actor, interview_id)
+        return stored_assessment_view(stored, language(request, lang))
+
+
+@router.post("/patients/{patient_id}/diary", status_code=201)
+def add_diary_entry(
+    patient_id: str, body: DiaryCreate, request: Request, token: Token, key: Key
+) -> dict[str, Any]:
+    """One day of the pain diary (one entry a day)."""
+    with unit_of_work(request) as session:
+        actor = caller(session, request, token, key)
+        entry = diary.add_diary_entry(session, actor, patient_id, **body.model_dump())
+        return diary_view(entry)
+
+
+@router.get("/patients/{patient_id}/diary")
+def list_diary(
+    patient_id: str,
+    request: Request,
+    token: Token,
+    key: Key,
+    start: date | None = None,
+    end: date | None = None,
+    limit: Limit = 31,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Diary entries from `start` to `end`, latest first."""
+    with unit_of_work(request) as session:
+        actor = caller(session, request, token, key)
+        entries = diary.list_diary_entries(
+            session, actor, patient_id, start=start, end=end, limit=limit, offset=offset
+        )
+        return {"items": [diary_view(e) for e in entries], "limit": limit, "offset": offset}
+
+
+@router.get("/patients/{patient_id}/programme")
+def read_programme(
+    patient_id: str,
+    request: Request,
+    token: Token,
+    key: Key,
+    today: date | None = None,
+    days: Annotated[int, Query(ge=1, le=90)] = 7,
+    cleared: Annotated[
+        bool, Query(description="A clinician has seen the person and cleared exercise.")
+    ] = False,
+) -> dict[str, Any]:
+    """The exercise programme from the latest assessment and the diary since it."""
+    with unit_of_work(request) as session:
+        actor = caller(session, request, token, key)
+        if cleared and actor.user.role != "clinician":
+            raise HTTPException(403, "only a clinician can clear exercise")
+        latest = records.list_assessments(session, actor, patient_id, limit=1)
+        if not latest:
+            raise HTTPException(404, "the patient has no assessment yet")
+        start = latest[0].finished_at.date()
+        entries = [
+            DiaryDay(
+                day=e.day,
+                pain=e.pain,
+                function=e.function,
+                new_leg_symptoms=e.new_leg_symptoms,
+                warning_signs=e.warning_signs,
+                exercises_done=tuple(e.exercises_done),
+            )
+            for e in diary.list_diary_entries(session, actor, patient_id, start=start, limit=100)
+        ]
+        result = assess(latest[0].answers)
+        programme = build_programme(
+            result,
+            sorted(entries, key=lambda e: e.day),
+            start=start,
+            today=max([start, today or date.today(), *(e.day for e in entries)]),
+            days=days,
+            cleared=cleared,
+        )
+        return {"assessment_id": latest[0].id, **_json_dates(asdict(programme))}
+
+
+def _json_dates(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _json_dates(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_dates(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

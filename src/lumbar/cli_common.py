@@ -1,0 +1,81 @@
+"""What the command-line modules share: consoles, errors, language, JSON and answer files."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, is_dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import typer
+import yaml
+from rich.console import Console
+
+from lumbar.engine import InvalidAnswers, assess
+from lumbar.engine.assessment import Assessment
+from lumbar.i18n import system_language
+from lumbar.kb.models import LANGUAGES
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def fail(message: str) -> None:
+    """Print an error and exit with status 2."""
+    errors.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(2)
+
+
+def language(lang: str | None) -> str:
+    """The --lang option, or the system locale's language; exits on an unsupported one."""
+    chosen = lang or system_language()
+    if chosen not in LANGUAGES:
+        fail(f"--lang must be one of {', '.join(LANGUAGES)}")
+    return chosen
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, date):
+        return value.isoformat()
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def echo_json(data: object) -> None:
+    """Print data as indented JSON (dates as ISO strings, dataclasses as objects)."""
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default))
+
+
+def read_yaml(path: Path) -> Any:
+    """A YAML or JSON file's content; exits with the reason when it cannot be read."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        fail(f"{path}: {error}")
+
+
+def read_answers(path: Path) -> dict[str, Any]:
+    """Answers from a file: a mapping of finding id to answer, or a vignette-like mapping
+    with `answers` (and optional `age` and `sex`)."""
+    data = read_yaml(path)
+    if isinstance(data, dict) and isinstance(data.get("answers"), dict):
+        answers = dict(data["answers"])
+        for key in ("age", "sex"):
+            if key in data:
+                answers.setdefault(key, data[key])
+        return answers
+    if not isinstance(data, dict):
+        fail(f"{path}: expected a mapping of finding id to answer")
+    return dict(data)
+
+
+def assess_file(path: Path) -> Assessment:
+    """Assess a file of answers; exits with every invalid answer named."""
+    try:
+        return assess(read_answers(path))
+    except InvalidAnswers as error:
+        for problem in error.problems:
+            errors.print(f"[red]invalid answer[/red] {problem.field}: {problem.problem}")
+        raise typer.Exit(2) from error

@@ -1,0 +1,105 @@
+"""Terminal rendering of the exercise programme: status, today's sessions, the next days,
+what the diary changed, and how to do each exercise."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from lumbar.engine.programme import Programme, ProgrammeDay, ProgrammeEvent, ProgrammeItem
+from lumbar.kb.loader import KnowledgeBase
+
+STATUS_STYLE = {"active": "green", "on_hold": "yellow", "stopped": "bold white on red"}
+
+
+def _dose(kb: KnowledgeBase, item: ProgrammeItem, lang: str) -> str:
+    ui = kb.texts.ui
+    parts = []
+    if item.reps is not None:
+        parts.append(ui["programme_reps"].get(lang).format(sets=item.sets, reps=item.reps))
+    if item.hold_seconds is not None:
+        parts.append(ui["programme_hold"].get(lang).format(seconds=item.hold_seconds))
+    parts.append(ui["programme_minutes"].get(lang).format(minutes=f"{item.minutes:g}"))
+    return ", ".join(parts)
+
+
+def _day_table(kb: KnowledgeBase, day: ProgrammeDay, today: bool, lang: str) -> Table:
+    ui = kb.texts.ui
+    title = ui["programme_day"].get(lang).format(number=day.number, date=day.day.isoformat())
+    if today:
+        title += f" ({ui['programme_today'].get(lang)})"
+    level = ui["programme_level"].get(lang).format(step=day.step, level=day.level)
+    table = Table(title=f"{title} · {level}", expand=True, show_header=False)
+    table.add_column("", style="bold", min_width=8)
+    table.add_column("")
+    table.add_column("", justify="right")
+    for session in day.sessions:
+        name = ui[f"programme_session_{session.id}"].get(lang)
+        minutes = ui["programme_minutes"].get(lang).format(minutes=f"{session.minutes:.0f}")
+        for position, item in enumerate(session.items):
+            exercise = kb.exercises[item.exercise]
+            label = exercise.text.name.get(lang)
+            if item.new:
+                label += f" [cyan]({ui['programme_new'].get(lang)})[/cyan]"
+            table.add_row(
+                f"{name}\n[dim]{minutes}[/dim]" if position == 0 else "",
+                label,
+                _dose(kb, item, lang),
+            )
+        table.add_section()
+    return table
+
+
+def _event_line(kb: KnowledgeBase, event: ProgrammeEvent, lang: str) -> str:
+    text = kb.texts.ui[f"programme_event_{event.kind}"].get(lang)
+    return f"{event.day.isoformat()}: " + text.format(rise=event.pain_rise)
+
+
+def render_programme(
+    console: Console, kb: KnowledgeBase, programme: Programme, lang: str, shown_days: int = 3
+) -> None:
+    """Print the programme: why it waits or stopped, or today's plan and the next days."""
+    ui = kb.texts.ui
+    heading = ui["programme_title"].get(lang)
+    body: list[Text] = []
+    if programme.stop_level is not None:
+        triage = kb.texts.triage[programme.stop_level]
+        body.append(Text(f" {triage.label.get(lang)} ", style="bold white on red"))
+        body.append(Text(triage.action.get(lang)))
+        body += [
+            Text("• " + kb.texts.red_flags[rule].patient.get(lang)) for rule in programme.stop_rules
+        ]
+    body += [Text(ui[key].get(lang), style="bold") for key in programme.reasons]
+    if programme.status == "active":
+        phase = ui[f"phase_{programme.phase}"].get(lang)
+        body.insert(0, Text(f"{phase} · {ui['programme_intro'].get(lang)}"))
+        body += [Text(ui[key].get(lang), style="yellow") for key in programme.advice]
+        body.append(Text(ui["programme_diary_hint"].get(lang), style="dim"))
+    console.print(Panel(Group(*body), title=heading, border_style=STATUS_STYLE[programme.status]))
+    for position, day in enumerate(programme.days[:shown_days]):
+        console.print(_day_table(kb, day, position == 0 and day.day == programme.today, lang))
+    if len(programme.days) > 1:
+        console.print(Text(ui["programme_planned_note"].get(lang), style="dim"))
+    past = [event for event in programme.events if not event.planned]
+    if past:
+        lines = "\n".join(_event_line(kb, event, lang) for event in past)
+        console.print(Panel(lines, title=ui["programme_history_heading"].get(lang)))
+    shown = {
+        item.exercise
+        for day in programme.days[:shown_days]
+        for session in day.sessions
+        for item in session.items
+    }
+    if shown:
+        how_to = []
+        for eid in sorted(shown, key=lambda e: (kb.exercises[e].complex, kb.exercises[e].order)):
+            text = kb.exercises[eid].text
+            steps = "\n".join(f"  {n}. {step.get(lang)}" for n, step in enumerate(text.steps, 1))
+            caution = f"\n  [yellow]{text.caution.get(lang)}[/yellow]" if text.caution else ""
+            how_to.append(f"[bold]{text.name.get(lang)}[/bold]\n{steps}{caution}")
+        console.print(Panel("\n".join(how_to), title=ui["programme_how_to_heading"].get(lang)))
+    console.print(
+        Panel(f"{ui['disclaimer'].get(lang)}\n{ui['call_for_help_general'].get(lang)}", style="dim")
+    )
