@@ -5,13 +5,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from sqlalchemy import make_url
 from sqlalchemy.orm import Session
 
+from lumbar.cli_common import errors, fail
 from lumbar.storage.accounts import (
     AccountError,
     bootstrap_admin_from_settings,
@@ -29,7 +29,6 @@ from lumbar.storage.settings import get_settings
 
 db_app = typer.Typer(help="The database: migrations.", no_args_is_help=True)
 users_app = typer.Typer(help="Accounts and API keys.", no_args_is_help=True)
-errors = Console(stderr=True)
 
 DatabaseUrl = Annotated[
     str | None,
@@ -39,11 +38,6 @@ DatabaseUrl = Annotated[
         show_default=False,
     ),
 ]
-
-
-def _fail(message: str) -> NoReturn:
-    errors.print(f"[red]error:[/red] {message}")
-    raise typer.Exit(2)
 
 
 def _url(database_url: str | None) -> str:
@@ -58,7 +52,7 @@ def _shown(url: str) -> str:
 def _session(url: str) -> Iterator[Session]:
     """A session on a database migrated to the newest revision; committed on success."""
     if current_revision(url) != head_revision():
-        _fail(f"{_shown(url)} is not at the newest revision: run `lumbar db upgrade` first")
+        fail(f"{_shown(url)} is not at the newest revision: run `lumbar db upgrade` first")
     engine = make_engine(url)
     try:
         with make_session_factory(engine)() as session, session.begin():
@@ -137,7 +131,7 @@ def users_create(
                 clinic_id = found.id
             user = create_user(session, email, password, role, clinic_id)
     except (AccountError, WeakPassword) as error:
-        _fail(str(error))
+        fail(str(error))
     typer.echo(f"created {role} account {user.id}")
 
 
@@ -151,7 +145,7 @@ def users_create_api_key(
     with _session(_url(database_url)) as session:
         user = find_user(session, email)
         if user is None:
-            _fail("no account with this email")
+            fail("no account with this email")
         _, key = create_api_key(session, user, name)
     typer.echo(key)
     errors.print("Store this key now: only its hash is kept, it cannot be shown again.")

@@ -95,7 +95,6 @@ def _date(option: str, value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         fail(f"{option} must be a date as YYYY-MM-DD, not {value!r}")
-    return None
 
 
 def screen_massage_command(

@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, is_dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 import yaml
@@ -21,7 +21,7 @@ console = Console()
 errors = Console(stderr=True)
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """Print an error and exit with status 2."""
     errors.print(f"[red]error:[/red] {message}")
     raise typer.Exit(2)

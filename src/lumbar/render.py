@@ -59,6 +59,13 @@ def _reasons(kb: KnowledgeBase, condition: RankedCondition, lang: str) -> str:
     return "\n".join(parts)
 
 
+def disclaimer_panel(kb: KnowledgeBase, lang: str) -> Panel:
+    """ "This is not a diagnosis" and when to call for help: the foot of every result screen."""
+    ui = kb.texts.ui
+    text = f"{ui['disclaimer'].get(lang)}\n{ui['call_for_help_general'].get(lang)}"
+    return Panel(text, style="dim")
+
+
 def render_assessment(
     console: Console, kb: KnowledgeBase, result: Assessment, lang: str, clinician: bool = False
 ) -> None:
@@ -97,10 +104,5 @@ def render_assessment(
             for w in result.triage.warning_signs
         )
         console.print(Panel(warnings, title=ui["warning_signs_heading"].get(lang), style="red"))
-    console.print(
-        Panel(
-            f"{ui['disclaimer'].get(lang)}\n{ui['call_for_help_general'].get(lang)}",
-            style="dim",
-        )
-    )
+    console.print(disclaimer_panel(kb, lang))
     console.print(f"[dim]{ui['kb_version_label'].get(lang)}: {result.kb_version}[/dim]")

@@ -8,6 +8,7 @@ from rich.text import Text
 
 from lumbar.engine.massage_screen import MassageScreen, ScreenReason
 from lumbar.kb.loader import KnowledgeBase
+from lumbar.render import disclaimer_panel
 
 VERDICT_STYLE = {
     "allowed": "bold white on green",
@@ -74,7 +75,5 @@ def render_massage_screen(
             lines.append(f"[bold]{protocol.name.get(lang)}[/bold]: {summary}\n{steps}")
         lines.append(f"[dim]{ui['screen_package_note'].get(lang)}[/dim]")
         console.print(Panel("\n".join(lines), title=ui["screen_protocols_heading"].get(lang)))
-    console.print(
-        Panel(f"{ui['disclaimer'].get(lang)}\n{ui['call_for_help_general'].get(lang)}", style="dim")
-    )
+    console.print(disclaimer_panel(kb, lang))
     console.print(f"[dim]{ui['kb_version_label'].get(lang)}: {screen.kb_version}[/dim]")

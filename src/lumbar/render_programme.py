@@ -10,6 +10,7 @@ from rich.text import Text
 
 from lumbar.engine.programme import Programme, ProgrammeDay, ProgrammeEvent, ProgrammeItem
 from lumbar.kb.loader import KnowledgeBase
+from lumbar.render import disclaimer_panel
 
 STATUS_STYLE = {"active": "green", "on_hold": "yellow", "stopped": "bold white on red"}
 
@@ -100,6 +101,4 @@ def render_programme(
             caution = f"\n  [yellow]{text.caution.get(lang)}[/yellow]" if text.caution else ""
             how_to.append(f"[bold]{text.name.get(lang)}[/bold]\n{steps}{caution}")
         console.print(Panel("\n".join(how_to), title=ui["programme_how_to_heading"].get(lang)))
-    console.print(
-        Panel(f"{ui['disclaimer'].get(lang)}\n{ui['call_for_help_general'].get(lang)}", style="dim")
-    )
+    console.print(disclaimer_panel(kb, lang))

@@ -6,8 +6,9 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +21,10 @@ bearer = HTTPBearer(auto_error=False, description="A token from POST /v1/auth/to
 api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="An integration's API key."
 )
+
+Token = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+Key = Annotated[str | None, Depends(api_key_header)]
+Lang = Annotated[str | None, Query(description="en, uk or ru; else Accept-Language")]
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials
+from fastapi import APIRouter, HTTPException, Query, Request
 
 from lumbar.api.context import (
-    api_key_header,
-    bearer,
+    Key,
+    Token,
     caller,
     client_address,
     request_id,
@@ -31,8 +30,6 @@ from lumbar.storage.models import User
 from lumbar.storage.security import WeakPassword, issue_token
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
-Token = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-Key = Annotated[str | None, Depends(api_key_header)]
 
 
 def user_view(user: User) -> dict[str, Any]:

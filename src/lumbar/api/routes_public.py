@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
-from lumbar.api.context import language
+from lumbar.api.context import Lang, language
 from lumbar.api.presenting import assessment_view, question_view
 from lumbar.api.schemas import AssessRequest
 from lumbar.engine import assess, default_model
@@ -26,7 +26,7 @@ def health() -> dict[str, str]:
 def stateless_assessment(
     body: AssessRequest,
     request: Request,
-    lang: Annotated[str | None, Query(description="en, uk or ru; else Accept-Language")] = None,
+    lang: Lang = None,
 ) -> dict[str, Any]:
     """Assess answers without storing anything: the assessment (once age and sex are known),
     the next question to ask and whether to stop. Run the whole interview by posting the

@@ -8,10 +8,9 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials
+from fastapi import APIRouter, HTTPException, Query, Request
 
-from lumbar.api.context import api_key_header, bearer, caller, language, unit_of_work
+from lumbar.api.context import Key, Lang, Token, caller, language, unit_of_work
 from lumbar.api.presenting import assessment_view, care_plan_view, question_view
 from lumbar.api.schemas import (
     AssessmentCreate,
@@ -29,9 +28,6 @@ from lumbar.storage.access import AccessDenied
 from lumbar.storage.models import Assessment, DiaryEntry, InterviewSession, Patient
 
 router = APIRouter(prefix="/v1", tags=["records"])
-Token = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-Key = Annotated[str | None, Depends(api_key_header)]
-Lang = Annotated[str | None, Query(description="en, uk or ru; else Accept-Language")]
 Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0)]
 
@@ -328,14 +324,4 @@ def read_programme(
             days=days,
             cleared=cleared,
         )
-        return {"assessment_id": latest[0].id, **_json_dates(asdict(programme))}
-
-
-def _json_dates(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _json_dates(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_dates(v) for v in value]
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+        return {"assessment_id": latest[0].id, **asdict(programme)}
