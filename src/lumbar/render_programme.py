@@ -8,31 +8,17 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from lumbar.engine.programme import Programme, ProgrammeDay, ProgrammeEvent, ProgrammeItem
+from lumbar.engine.programme import Programme, ProgrammeDay
 from lumbar.kb.loader import KnowledgeBase
+from lumbar.programme_text import day_title, dose_text, event_text, how_to
 from lumbar.render import disclaimer_panel
 
 STATUS_STYLE = {"active": "green", "on_hold": "yellow", "stopped": "bold white on red"}
 
 
-def _dose(kb: KnowledgeBase, item: ProgrammeItem, lang: str) -> str:
-    ui = kb.texts.ui
-    parts = []
-    if item.reps is not None:
-        parts.append(ui["programme_reps"].get(lang).format(sets=item.sets, reps=item.reps))
-    if item.hold_seconds is not None:
-        parts.append(ui["programme_hold"].get(lang).format(seconds=item.hold_seconds))
-    parts.append(ui["programme_minutes"].get(lang).format(minutes=f"{item.minutes:g}"))
-    return ", ".join(parts)
-
-
 def _day_table(kb: KnowledgeBase, day: ProgrammeDay, today: bool, lang: str) -> Table:
     ui = kb.texts.ui
-    title = ui["programme_day"].get(lang).format(number=day.number, date=day.day.isoformat())
-    if today:
-        title += f" ({ui['programme_today'].get(lang)})"
-    level = ui["programme_level"].get(lang).format(step=day.step, level=day.level)
-    table = Table(title=f"{title} · {level}", expand=True, show_header=False)
+    table = Table(title=day_title(kb, day, today, lang), expand=True, show_header=False)
     table.add_column("", style="bold", min_width=8)
     table.add_column("")
     table.add_column("", justify="right")
@@ -47,15 +33,10 @@ def _day_table(kb: KnowledgeBase, day: ProgrammeDay, today: bool, lang: str) -> 
             table.add_row(
                 f"{name}\n[dim]{minutes}[/dim]" if position == 0 else "",
                 label,
-                _dose(kb, item, lang),
+                dose_text(kb, item, lang),
             )
         table.add_section()
     return table
-
-
-def _event_line(kb: KnowledgeBase, event: ProgrammeEvent, lang: str) -> str:
-    text = kb.texts.ui[f"programme_event_{event.kind}"].get(lang)
-    return f"{event.day.isoformat()}: " + text.format(rise=event.pain_rise)
 
 
 def render_programme(
@@ -85,20 +66,14 @@ def render_programme(
         console.print(Text(ui["programme_planned_note"].get(lang), style="dim"))
     past = [event for event in programme.events if not event.planned]
     if past:
-        lines = "\n".join(_event_line(kb, event, lang) for event in past)
+        lines = "\n".join(event_text(kb, event, lang) for event in past)
         console.print(Panel(lines, title=ui["programme_history_heading"].get(lang)))
-    shown = {
-        item.exercise
-        for day in programme.days[:shown_days]
-        for session in day.sessions
-        for item in session.items
-    }
-    if shown:
-        how_to = []
-        for eid in sorted(shown, key=lambda e: (kb.exercises[e].complex, kb.exercises[e].order)):
-            text = kb.exercises[eid].text
-            steps = "\n".join(f"  {n}. {step.get(lang)}" for n, step in enumerate(text.steps, 1))
-            caution = f"\n  [yellow]{text.caution.get(lang)}[/yellow]" if text.caution else ""
-            how_to.append(f"[bold]{text.name.get(lang)}[/bold]\n{steps}{caution}")
-        console.print(Panel("\n".join(how_to), title=ui["programme_how_to_heading"].get(lang)))
+    exercises = how_to(kb, programme, shown_days, lang)
+    if exercises:
+        blocks = []
+        for exercise in exercises:
+            steps = "\n".join(f"  {n}. {step}" for n, step in enumerate(exercise.steps, 1))
+            caution = f"\n  [yellow]{exercise.caution}[/yellow]" if exercise.caution else ""
+            blocks.append(f"[bold]{exercise.name}[/bold]\n{steps}{caution}")
+        console.print(Panel("\n".join(blocks), title=ui["programme_how_to_heading"].get(lang)))
     console.print(disclaimer_panel(kb, lang))

@@ -14,6 +14,8 @@ from lumbar.engine import default_model
 from lumbar.storage.accounts import bootstrap_admin_from_settings, server_secret
 from lumbar.storage.database import make_engine, make_session_factory
 from lumbar.storage.settings import Settings, get_settings
+from lumbar.web.app_setup import install_web_app, is_web_path
+from lumbar.web.errors import web_error_page
 
 DESCRIPTION = (
     "Low back pain triage, likely causes, whom to see, tests and a care plan, with records, "
@@ -47,7 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
-    install_error_handlers(app)
+    install_error_handlers(app, web_error_page, is_web_path)
     for module in (routes_public, routes_accounts, routes_records):
         app.include_router(module.router)
+    install_web_app(app)
     return app

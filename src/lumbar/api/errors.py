@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from lumbar.engine.answers import InvalidAnswers
@@ -28,6 +29,9 @@ HTTP_CODES = {
 }
 
 
+HtmlErrors = Callable[[Request, int, str, dict[str, str] | None], Response]
+
+
 def error_response(
     status: int,
     message: str,
@@ -46,44 +50,62 @@ def _field(location: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Map every exception a client can cause to the error shape; never a 500 with details."""
+def install_error_handlers(
+    app: FastAPI, html: HtmlErrors | None = None, is_html: Callable[[str], bool] | None = None
+) -> None:
+    """Map every exception a client can cause to the error shape; never a 500 with details.
+
+    Requests for which `is_html(path)` holds get `html(request, status, message, headers)`
+    instead: the web app's error page.
+    """
+
+    def respond(
+        request: Request,
+        status: int,
+        message: str,
+        fields: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        if html is not None and is_html is not None and is_html(request.url.path):
+            detail = "; ".join(f"{f['field']}: {f['problem']}" for f in fields or ()) or message
+            return html(request, status, detail, headers)
+        return error_response(status, message, fields, headers)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
         fields = [
             {"field": _field(tuple(problem["loc"])), "problem": str(problem["msg"])}
             for problem in error.errors()
         ]
-        return error_response(422, "the request is not valid", fields)
+        return respond(request, 422, "the request is not valid", fields)
 
     @app.exception_handler(InvalidAnswers)
-    async def invalid_answers(_: Request, error: InvalidAnswers) -> JSONResponse:
+    async def invalid_answers(request: Request, error: InvalidAnswers) -> Response:
         fields = [{"field": f"answers.{p.field}", "problem": p.problem} for p in error.problems]
-        return error_response(422, "some answers are not valid", fields)
+        return respond(request, 422, "some answers are not valid", fields)
 
     @app.exception_handler(InvalidRecord)
-    async def invalid_record(_: Request, error: InvalidRecord) -> JSONResponse:
+    async def invalid_record(request: Request, error: InvalidRecord) -> Response:
         fields = [{"field": f"answers.{p.field}", "problem": p.problem} for p in error.problems]
-        return error_response(422, str(error), fields)
+        return respond(request, 422, str(error), fields)
 
     @app.exception_handler(DiaryError)
-    async def invalid_diary(_: Request, error: DiaryError) -> JSONResponse:
-        return error_response(422, str(error), [{"field": error.field, "problem": str(error)}])
+    async def invalid_diary(request: Request, error: DiaryError) -> Response:
+        return respond(request, 422, str(error), [{"field": error.field, "problem": str(error)}])
 
     @app.exception_handler(RecordNotFound)
     @app.exception_handler(AccessDenied)
-    async def not_found(_: Request, __: Exception) -> JSONResponse:
-        return error_response(404, "no such record")
+    async def not_found(request: Request, _: Exception) -> Response:
+        return respond(request, 404, "no such record")
 
     @app.exception_handler(HTTPException)
-    async def http_error(_: Request, error: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: HTTPException) -> Response:
         headers = dict(error.headers or {})
-        return error_response(error.status_code, str(error.detail), headers=headers or None)
+        return respond(request, error.status_code, str(error.detail), headers=headers or None)
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+    async def unexpected(request: Request, error: Exception) -> Response:
         route = request.scope.get("route")
         path = getattr(route, "path", "?")
         log.error("unexpected %s on %s %s", type(error).__name__, request.method, path)
-        return error_response(500, "internal error")
+        return respond(request, 500, "internal error")

@@ -19,13 +19,12 @@ from lumbar.api.schemas import (
     InterviewCreate,
     PatientCreate,
 )
-from lumbar.engine import assess, default_model
-from lumbar.engine.diary import DiaryEntry as DiaryDay
+from lumbar.engine import default_model
 from lumbar.engine.interview import next_question, urgent_red_flags
-from lumbar.engine.programme import build_programme
 from lumbar.storage import diary, interviews, records
 from lumbar.storage.access import AccessDenied
 from lumbar.storage.models import Assessment, DiaryEntry, InterviewSession, Patient
+from lumbar.storage.programme import patient_programme
 
 router = APIRouter(prefix="/v1", tags=["records"])
 Limit = Annotated[int, Query(ge=1, le=100)]
@@ -300,28 +299,10 @@ def read_programme(
         actor = caller(session, request, token, key)
         if cleared and actor.user.role != "clinician":
             raise HTTPException(403, "only a clinician can clear exercise")
-        latest = records.list_assessments(session, actor, patient_id, limit=1)
-        if not latest:
-            raise HTTPException(404, "the patient has no assessment yet")
-        start = latest[0].finished_at.date()
-        entries = [
-            DiaryDay(
-                day=e.day,
-                pain=e.pain,
-                function=e.function,
-                new_leg_symptoms=e.new_leg_symptoms,
-                warning_signs=e.warning_signs,
-                exercises_done=tuple(e.exercises_done),
-            )
-            for e in diary.list_diary_entries(session, actor, patient_id, start=start, limit=100)
-        ]
-        result = assess(latest[0].answers)
-        programme = build_programme(
-            result,
-            sorted(entries, key=lambda e: e.day),
-            start=start,
-            today=max([start, today or date.today(), *(e.day for e in entries)]),
-            days=days,
-            cleared=cleared,
+        found = patient_programme(
+            session, actor, patient_id, today=today, days=days, cleared=cleared
         )
-        return {"assessment_id": latest[0].id, **asdict(programme)}
+        if found is None:
+            raise HTTPException(404, "the patient has no assessment yet")
+        latest, programme = found
+        return {"assessment_id": latest.id, **asdict(programme)}

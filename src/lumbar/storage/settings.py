@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     login_attempts_per_minute: int = Field(default=5, ge=1)
     admin_email: str | None = None  # first-run admin, created when no admin exists
     admin_password: SecretStr | None = None
+    emergency_number: str | None = Field(default=None, pattern=r"^[0-9+]{2,15}$")  # web app
 
     @model_validator(mode="after")
     def _default_database_url(self) -> Settings:

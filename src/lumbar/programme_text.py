@@ -1,0 +1,69 @@
+"""The words of an exercise programme, shared by the terminal, the web page and the PDF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lumbar.engine.programme import Programme, ProgrammeDay, ProgrammeEvent, ProgrammeItem
+from lumbar.kb.loader import KnowledgeBase
+
+
+@dataclass(frozen=True)
+class HowTo:
+    """How to do one exercise: its numbered steps and any caution."""
+
+    exercise: str
+    name: str
+    steps: tuple[str, ...]
+    caution: str | None
+
+
+def dose_text(kb: KnowledgeBase, item: ProgrammeItem, lang: str) -> str:
+    """ "2 sets of 8", "hold 10 s", "5 min", as they apply."""
+    ui = kb.texts.ui
+    parts = []
+    if item.reps is not None:
+        parts.append(ui["programme_reps"].get(lang).format(sets=item.sets, reps=item.reps))
+    if item.hold_seconds is not None:
+        parts.append(ui["programme_hold"].get(lang).format(seconds=item.hold_seconds))
+    minutes = f"{item.minutes:.0f}" if item.minutes >= 1 else f"{item.minutes:.1g}"
+    parts.append(ui["programme_minutes"].get(lang).format(minutes=minutes))
+    return ", ".join(parts)
+
+
+def day_title(kb: KnowledgeBase, day: ProgrammeDay, today: bool, lang: str) -> str:
+    """ "Day 3, 2026-11-22 (today) · step 2, level 1 of 4"."""
+    ui = kb.texts.ui
+    title = ui["programme_day"].get(lang).format(number=day.number, date=day.day.isoformat())
+    if today:
+        title += f" ({ui['programme_today'].get(lang)})"
+    level = ui["programme_level"].get(lang).format(step=day.step, level=day.level)
+    return f"{title} · {level}"
+
+
+def event_text(kb: KnowledgeBase, event: ProgrammeEvent, lang: str) -> str:
+    """What the diary changed on a day, e.g. "2026-11-20: held at this step"."""
+    text = kb.texts.ui[f"programme_event_{event.kind}"].get(lang)
+    return f"{event.day.isoformat()}: " + text.format(rise=event.pain_rise)
+
+
+def how_to(kb: KnowledgeBase, programme: Programme, shown_days: int, lang: str) -> list[HowTo]:
+    """How to do every exercise of the days shown, in the order of the complexes."""
+    shown = {
+        item.exercise
+        for day in programme.days[:shown_days]
+        for session in day.sessions
+        for item in session.items
+    }
+    result = []
+    for eid in sorted(shown, key=lambda e: (kb.exercises[e].complex, kb.exercises[e].order)):
+        text = kb.exercises[eid].text
+        result.append(
+            HowTo(
+                eid,
+                text.name.get(lang),
+                tuple(step.get(lang) for step in text.steps),
+                text.caution.get(lang) if text.caution else None,
+            )
+        )
+    return result

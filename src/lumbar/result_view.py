@@ -1,0 +1,289 @@
+"""What every result screen shows (web page, PDF report), in the person's language.
+
+Built from an assessment's JSON form, so a stored assessment is shown exactly as it was
+made. Patient mode names medicines by class and never gives a prescription dose; clinician
+mode adds INN, ATC, dosing and the safety flags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lumbar.kb.loader import KnowledgeBase
+from lumbar.kb.models import Treatment
+
+SHOWN_CONDITIONS = 5
+SHOWN_REASONS = 3
+NOTABLE_RATIO = 1.25  # weaker answers are left out of the reasons shown
+SERIOUS_URGENCIES = ("emergency_ambulance", "emergency", "consultation_24")
+SERIOUS_MIN_PROBABILITY = 0.02  # "less likely, but important to rule out" from here
+LIKELY = 0.4
+POSSIBLE = 0.15
+URGENT_LEVELS = ("emergency_ambulance", "emergency")
+
+
+def answer_label(kb: KnowledgeBase, finding: str, answer: object, lang: str) -> str:
+    """The finding with the answer given: "Fever", "Fever: no", "Pain severity: 7"."""
+    text = kb.texts.findings[finding]
+    if answer is True:
+        shown = ""
+    elif answer is False:
+        shown = kb.texts.ui["no"].get(lang).lower()
+    elif isinstance(answer, str):
+        choices = text.choices or {}
+        shown = choices[answer].get(lang) if answer in choices else answer
+    elif isinstance(answer, int | float):
+        shown = f"{answer:g}"
+    else:
+        shown = str(answer)
+    label = text.label.get(lang)
+    return f"{label}: {shown}" if shown else label
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One answer that moved a condition, and by how much (likelihood ratio)."""
+
+    label: str
+    ratio: float
+
+
+@dataclass(frozen=True)
+class CauseView:
+    id: str
+    name: str
+    description: str
+    probability: float
+    percent: int  # rounded; 0 shows as "<1%"
+    likelihood: str  # "Likely", "Possible", "Less likely"
+    urgency: str
+    raised: tuple[Reason, ...]
+    lowered: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class TriageView:
+    level: str
+    label: str
+    action: str
+    time_frame: str
+    urgent: bool  # an emergency: the page leads with the emergency number
+    reasons: tuple[str, ...]  # the red-flag rules that set the level, in words
+
+
+@dataclass(frozen=True)
+class TreatmentView:
+    id: str
+    name: str
+    note: str
+    evidence: str
+    evidence_label: str
+    positions: str  # NICE NG59 and ACP 2017, in words
+    clinical: tuple[str, ...] = ()  # clinician mode: INN/ATC, dose, contraindications...
+
+
+@dataclass(frozen=True)
+class CarePlanView:
+    phase: str
+    do_now: tuple[str, ...]
+    options: tuple[TreatmentView, ...]
+    avoid: tuple[TreatmentView, ...]
+    prevention: tuple[TreatmentView, ...]
+    hold_hands_on: bool
+
+
+@dataclass(frozen=True)
+class WarningView:
+    watch_for: str
+    then: str  # the triage label it would lead to
+
+
+@dataclass(frozen=True)
+class ResultView:
+    kb_version: str
+    clinician: bool
+    triage: TriageView
+    causes: tuple[CauseView, ...]
+    serious: tuple[CauseView, ...]  # less likely but dangerous: to rule out
+    specialists: tuple[str, ...]
+    tests: tuple[str, ...]
+    care_plan: CarePlanView
+    warnings: tuple[WarningView, ...]
+    disclaimer: str
+    call_for_help: str
+
+
+def _likelihood(kb: KnowledgeBase, probability: float, lang: str) -> str:
+    key = (
+        "likelihood_high"
+        if probability >= LIKELY
+        else "likelihood_moderate"
+        if probability >= POSSIBLE
+        else "likelihood_low"
+    )
+    return kb.texts.ui[key].get(lang)
+
+
+def _cause(kb: KnowledgeBase, condition: Mapping[str, Any], lang: str) -> CauseView:
+    strong = [
+        c
+        for c in condition["contributions"]
+        if c["likelihood_ratio"] >= NOTABLE_RATIO or c["likelihood_ratio"] <= 1 / NOTABLE_RATIO
+    ]
+
+    def reasons(up: bool) -> tuple[Reason, ...]:
+        chosen = [c for c in strong if (c["likelihood_ratio"] > 1) == up][:SHOWN_REASONS]
+        return tuple(
+            Reason(answer_label(kb, c["finding"], c["answer"], lang), c["likelihood_ratio"])
+            for c in chosen
+        )
+
+    text = kb.texts.conditions[condition["id"]]
+    probability = float(condition["probability"])
+    return CauseView(
+        id=condition["id"],
+        name=text.name.get(lang),
+        description=text.description.get(lang),
+        probability=probability,
+        percent=round(probability * 100),
+        likelihood=_likelihood(kb, probability, lang),
+        urgency=condition["urgency"],
+        raised=reasons(True),
+        lowered=reasons(False),
+    )
+
+
+def _triage(kb: KnowledgeBase, triage: Mapping[str, Any], lang: str) -> TriageView:
+    words = kb.texts.triage[triage["level"]]
+    reasons = tuple(
+        kb.texts.red_flags[reason["id"]].patient.get(lang)
+        for reason in triage["set_by"]
+        if reason["source"] in ("red_flag", "escalation")
+    )
+    return TriageView(
+        level=triage["level"],
+        label=words.label.get(lang),
+        action=words.action.get(lang),
+        time_frame=words.time_frame.get(lang),
+        urgent=triage["level"] in URGENT_LEVELS,
+        reasons=reasons,
+    )
+
+
+def guideline_positions(kb: KnowledgeBase, treatment: Treatment, lang: str) -> str:
+    """What NICE NG59 and ACP 2017 say, in words."""
+    ui = kb.texts.ui
+    return (
+        f"NICE NG59 {ui['position_' + treatment.nice_ng59.position].get(lang)}; "
+        f"ACP 2017 {ui['position_' + treatment.acp_2017.position].get(lang)}"
+    )
+
+
+def clinical_details(treatment: Treatment) -> tuple[str, ...]:
+    """Clinician-only lines: INN and ATC, prescription status, dose, flags (English)."""
+    details = []
+    if treatment.inn:
+        details.append(f"INN {treatment.inn}, ATC {', '.join(treatment.atc)}")
+    if treatment.prescription:
+        details.append(treatment.prescription)
+    if treatment.dosing:
+        dose = treatment.dosing
+        parts = (
+            dose.adult,
+            dose.max_daily and f"max {dose.max_daily}",
+            dose.max_duration and f"for {dose.max_duration}",
+        )
+        details.append("dose: " + "; ".join(part for part in parts if part))
+    for heading, entries in (
+        ("contraindications", treatment.contraindications),
+        ("risks", treatment.risks),
+        ("warnings", treatment.warnings),
+    ):
+        if entries:
+            details.append(f"{heading}: {'; '.join(entries)}")
+    return tuple(details)
+
+
+def _treatments(
+    kb: KnowledgeBase, items: list[Mapping[str, Any]], lang: str, clinician: bool
+) -> tuple[TreatmentView, ...]:
+    """Plan items as shown; for a patient, prescription medicines collapse into their class."""
+    ui = kb.texts.ui
+    shown: list[TreatmentView] = []
+    classes: set[str] = set()
+    for item in items:
+        treatment = kb.treatments[item["treatment"]]
+        evidence = item["evidence"]
+        name = treatment.text.name.get(lang)
+        note = (treatment.text.patient_note or treatment.text.what).get(lang)
+        if not clinician and treatment.kind == "medicine" and treatment.drug_class:
+            if treatment.drug_class in classes:
+                continue
+            classes.add(treatment.drug_class)
+            named = kb.texts.drug_classes.get(treatment.drug_class)
+            name = named.name.get(lang) if named else treatment.drug_class
+            note = ui["care_medicines_class_note"].get(lang)
+        shown.append(
+            TreatmentView(
+                id=treatment.id,
+                name=name,
+                note=note,
+                evidence=evidence,
+                evidence_label=ui["evidence_" + evidence].get(lang),
+                positions=guideline_positions(kb, treatment, lang),
+                clinical=clinical_details(treatment) if clinician else (),
+            )
+        )
+    return tuple(shown)
+
+
+def _care_plan(
+    kb: KnowledgeBase, plan: Mapping[str, Any], lang: str, clinician: bool
+) -> CarePlanView:
+    return CarePlanView(
+        phase=plan["phase"],
+        do_now=tuple(kb.texts.ui[key].get(lang) for key in plan["do_now"]),
+        options=_treatments(kb, plan["options"], lang, clinician),
+        avoid=_treatments(kb, plan["avoid"], lang, clinician),
+        prevention=_treatments(kb, plan["prevention"], lang, clinician),
+        hold_hands_on=bool(plan["hold_hands_on"]),
+    )
+
+
+def result_view(
+    kb: KnowledgeBase, result: Mapping[str, Any], lang: str, *, clinician: bool = False
+) -> ResultView:
+    """The assessment (its JSON form) as a result screen shows it."""
+    ui = kb.texts.ui
+    conditions = result["conditions"]
+    causes = tuple(_cause(kb, c, lang) for c in conditions[:SHOWN_CONDITIONS])
+    shown = {cause.id for cause in causes}
+    serious = tuple(
+        _cause(kb, c, lang)
+        for c in conditions
+        if c["id"] not in shown
+        and c["urgency"] in SERIOUS_URGENCIES
+        and c["probability"] >= SERIOUS_MIN_PROBABILITY
+    )
+    warnings = tuple(
+        WarningView(
+            kb.texts.red_flags[w["rule"]].watch_for.get(lang),
+            kb.texts.triage[w["level"]].label.get(lang),
+        )
+        for w in result["triage"]["warning_signs"]
+    )
+    return ResultView(
+        kb_version=result["kb_version"],
+        clinician=clinician,
+        triage=_triage(kb, result["triage"], lang),
+        causes=causes,
+        serious=serious,
+        specialists=tuple(kb.texts.specialists[s].name.get(lang) for s in result["specialists"]),
+        tests=tuple(kb.texts.tests[t].name.get(lang) for t in result["tests"]),
+        care_plan=_care_plan(kb, result["care_plan"], lang, clinician),
+        warnings=warnings,
+        disclaimer=ui["disclaimer"].get(lang),
+        call_for_help=ui["call_for_help_general"].get(lang),
+    )

@@ -1,0 +1,145 @@
+"""Sign in, create a patient account, sign out, and "my page" by role."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from lumbar.api.context import client_address, request_id, server, unit_of_work
+from lumbar.storage.accounts import AccountError, create_user, login
+from lumbar.storage.models import User
+from lumbar.storage.security import MIN_PASSWORD_LENGTH, WeakPassword
+from lumbar.web.session import (
+    check_csrf,
+    sign_in_cookie,
+    sign_out_cookie,
+    visitor,
+)
+from lumbar.web.templating import render
+from lumbar.web.words import word
+
+router = APIRouter(include_in_schema=False)
+
+
+def home_of(user: User) -> str:
+    """Where a signed-in person starts: their records, the clinic, or the start page."""
+    if user.role == "patient" and user.patient_id:
+        return f"/patients/{user.patient_id}"
+    if user.role == "clinician":
+        return "/clinic"
+    return "/"
+
+
+def safe_next(target: object) -> str | None:
+    """A local path to return to after signing in (never another site)."""
+    if isinstance(target, str) and target.startswith("/") and not target.startswith("//"):
+        return target
+    return None
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def sign_in_page(request: Request) -> Response:
+    with unit_of_work(request) as session:
+        who = visitor(request, session)
+    target = safe_next(request.query_params.get("next")) or ""
+    return render(request, who, "signin.html", error=None, next=target, email="")
+
+
+@router.post("/signin", response_class=HTMLResponse)
+async def sign_in(request: Request) -> Response:
+    """Check the password (throttled like the API's sign-in) and start a browser session."""
+    form = await request.form()
+    state = server(request)
+    email = str(form.get("email") or "")
+    password = str(form.get("password") or "")
+    target = safe_next(form.get("next"))
+    with unit_of_work(request) as session:
+        who = visitor(request, session)
+        check_csrf(request, form)
+        result = login(
+            session,
+            email,
+            password,
+            secret=state.secret,
+            attempts_per_minute=state.settings.login_attempts_per_minute,
+            client_address=client_address(request),
+            request_id=request_id(request),
+        )
+    if result.user is None:
+        key = "web_error_too_many" if result.throttled else "web_signin_failed"
+        return render(
+            request,
+            who,
+            "signin.html",
+            status=429 if result.throttled else 401,
+            error=word(key, who.lang),
+            next=target or "",
+            email=email,
+        )
+    response = RedirectResponse(target or home_of(result.user), status_code=303)
+    sign_in_cookie(request, response, result.user)
+    return response
+
+
+@router.get("/register", response_class=HTMLResponse)
+def register_page(request: Request) -> Response:
+    with unit_of_work(request) as session:
+        who = visitor(request, session)
+    return render(
+        request, who, "register.html", error=None, email="", min_length=MIN_PASSWORD_LENGTH
+    )
+
+
+@router.post("/register", response_class=HTMLResponse)
+async def register(request: Request) -> Response:
+    """A patient account of one's own: assessments are kept and the diary can start."""
+    form = await request.form()
+    email = str(form.get("email") or "").strip()
+    password = str(form.get("password") or "")
+    with unit_of_work(request) as session:
+        who = visitor(request, session)
+        check_csrf(request, form)
+        error = None
+        if password != form.get("password_again"):
+            error = word("web_register_mismatch", who.lang)
+        elif form.get("consent") != "yes":
+            error = word("web_register_consent_needed", who.lang)
+        else:
+            try:
+                user = create_user(session, email, password, "patient")
+            except WeakPassword:
+                error = word("web_register_weak", who.lang, n=MIN_PASSWORD_LENGTH)
+            except AccountError:
+                error = word("web_register_refused", who.lang)
+    if error is not None:
+        return render(
+            request,
+            who,
+            "register.html",
+            status=422,
+            error=error,
+            email=email,
+            min_length=MIN_PASSWORD_LENGTH,
+        )
+    response = RedirectResponse(home_of(user), status_code=303)
+    sign_in_cookie(request, response, user)
+    return response
+
+
+@router.post("/signout")
+async def sign_out(request: Request) -> Response:
+    form = await request.form()
+    check_csrf(request, form)
+    response = RedirectResponse("/", status_code=303)
+    sign_out_cookie(response)
+    return response
+
+
+@router.get("/me")
+def my_page(request: Request) -> Response:
+    """The signed-in person's own page, or the sign-in page."""
+    with unit_of_work(request) as session:
+        who = visitor(request, session)
+    if who.user is None:
+        return RedirectResponse("/signin?next=/me", status_code=303)
+    return RedirectResponse(home_of(who.user), status_code=303)

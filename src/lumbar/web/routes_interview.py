@@ -1,0 +1,187 @@
+"""The start page and the interview, one question a screen; works without an account
+(nothing stored) and without JavaScript (the body map is an aid over plain tick boxes)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from lumbar.api.context import unit_of_work
+from lumbar.engine import InvalidAnswers, assess, default_model
+from lumbar.engine.interview import InvalidReply, Question
+from lumbar.engine.wording import word_question
+from lumbar.kb.models import LANGUAGES, TRIAGE_ORDER
+from lumbar.storage.records import save_assessment
+from lumbar.web.interview_form import BadForm, InterviewState, decode_state, read_reply
+from lumbar.web.report_pdf import report_pdf
+from lumbar.web.result_page import result_context
+from lumbar.web.session import Visitor, check_csrf, visitor
+from lumbar.web.templating import pdf_download, render
+
+router = APIRouter(include_in_schema=False)
+TYPICAL_QUESTIONS = 12  # the progress bar's horizon; the dev set's median is about 11
+MAP_KINDS = ("location", "spread")
+
+
+@router.get("/", response_class=HTMLResponse)
+def start_page(request: Request) -> Response:
+    """What lumbar is and is not, when to call an ambulance instead, and Start."""
+    with unit_of_work(request) as session:
+        return render(request, visitor(request, session), "start.html")
+
+
+def _progress(state: InterviewState) -> tuple[int, int]:
+    asked = len(state.steps)
+    return asked, max(TYPICAL_QUESTIONS, asked + 3)
+
+
+def _question_page(
+    request: Request,
+    who: Visitor,
+    state: InterviewState,
+    question: Question,
+    error: str | None = None,
+    patient: str = "",
+) -> Response:
+    kb = default_model().kb
+    wording = word_question(kb, question, who.lang)
+    chosen = {fid for fid in question.findings if state.answers.get(fid) is True}
+    urgent = state.urgent() if state.can_finish else ()
+    urgent_level = (
+        TRIAGE_ORDER[max(default_model().rule_ranks[rid] for rid in urgent)] if urgent else None
+    )
+    return render(
+        request,
+        who,
+        "question.html",
+        status=422 if error else 200,
+        state=state.encode(),
+        question=question,
+        wording=wording,
+        chosen=chosen,
+        body_map=question.purpose.kind in MAP_KINDS,
+        finding_labels={fid: kb.texts.findings[fid].label.get(who.lang) for fid in kb.findings},
+        progress=_progress(state),
+        can_go_back=bool(state.steps),
+        urgent_level=urgent_level,
+        urgent_words=kb.texts.triage[urgent_level] if urgent_level else None,
+        error=error,
+        patient=patient,
+    )
+
+
+def _record_for(who: Visitor, patient: str) -> str | None:
+    """Whose record the assessment goes into: a signed-in patient's own, or the patient a
+    clinician is assessing; None: shown and not stored."""
+    if who.user is None:
+        return None
+    if who.user.role == "patient":
+        return who.user.patient_id
+    if who.user.role == "clinician" and patient:
+        return patient
+    return None
+
+
+def _finish(request: Request, who: Visitor, state: InterviewState, patient: str) -> Response:
+    """The result: stored when it goes into a record (then shown from there), else shown."""
+    record = _record_for(who, patient)
+    if record is not None:
+        with unit_of_work(request) as session:
+            stored = save_assessment(session, who.actor(request), record, state.answers, who.lang)
+            target = f"/assessments/{stored.id}"
+        return RedirectResponse(target, status_code=303)
+    result = assess(state.answers).to_dict()
+    return render(
+        request,
+        who,
+        "result.html",
+        state=state.encode(),
+        stored=None,
+        **result_context(result, who.lang, clinician=False, today=date.today()),
+    )
+
+
+@router.get("/interview", response_class=HTMLResponse)
+def interview_start(request: Request) -> Response:
+    """The first question of a new interview."""
+    with unit_of_work(request) as session:
+        who = visitor(request, session)
+    state = InterviewState()
+    question = state.question()
+    assert question is not None  # age is always asked first
+    patient = request.query_params.get("patient", "")
+    return _question_page(request, who, state, question, patient=patient)
+
+
+@router.post("/interview", response_class=HTMLResponse)
+async def interview_step(request: Request) -> Response:
+    """Record the reply (or go back, or finish now) and show the next question or the result."""
+    form = await request.form()
+    with unit_of_work(request) as session:
+        who = visitor(request, session)
+    check_csrf(request, form)
+    try:
+        state = decode_state(form.get("state"))
+    except BadForm as error:
+        return render(request, who, "error.html", status=422, message=str(error))
+    patient = str(form.get("patient") or "")
+    switch = form.get("lang_switch")
+    action = form.get("action", "answer")
+    if isinstance(switch, str) and switch in LANGUAGES:
+        who = replace(who, lang=switch, remember_lang=True)
+    elif action == "back":
+        state = state.back()
+    elif action == "finish" and state.can_finish:
+        return _finish(request, who, state, patient)
+    elif action == "answer":
+        question = state.question()
+        if question is None:
+            return _finish(request, who, state, patient)
+        if form.get("question") != question.id:  # an old page sent again: ask the current one
+            return _question_page(request, who, state, question, patient=patient)
+        try:
+            state = state.answer(question, read_reply(question, form))
+        except (InvalidReply, InvalidAnswers) as error:
+            words = _error_words(who, question, error)
+            return _question_page(request, who, state, question, words, patient)
+    question = state.question()
+    if question is None:
+        return _finish(request, who, state, patient)
+    return _question_page(request, who, state, question, patient=patient)
+
+
+def _error_words(who: Visitor, question: Question, error: Exception) -> str:
+    """What went wrong with a reply, in the person's language."""
+    kb = default_model().kb
+    ui = kb.texts.ui
+    if isinstance(error, InvalidAnswers) and any(
+        p.field == "age" and "adults" in p.problem for p in error.problems
+    ):
+        return ui["age_limit"].get(who.lang)
+    if question.kind == "number":
+        low, high = kb.findings[question.findings[0]].vocab.range or (0, 0)
+        return ui["invalid_number"].get(who.lang).format(min=f"{low:g}", max=f"{high:g}")
+    return ui["invalid_choice"].get(who.lang)
+
+
+@router.post("/report.pdf")
+async def anonymous_report(request: Request) -> Response:
+    """The PDF report of answers carried in the page (nothing stored)."""
+    form = await request.form()
+    with unit_of_work(request) as session:
+        who = visitor(request, session)
+    check_csrf(request, form)
+    try:
+        state = decode_state(form.get("state"))
+    except BadForm as error:
+        return render(request, who, "error.html", status=422, message=str(error))
+    if not state.can_finish:
+        return render(
+            request, who, "error.html", status=422, message="state: age and sex are needed"
+        )
+    result = assess(state.answers).to_dict()
+    content = report_pdf(default_model().kb, result, who.lang, clinician=False)
+    return pdf_download(content, f"lumbar-{date.today().isoformat()}.pdf")
