@@ -1,0 +1,1 @@
+"""The web app: server-rendered pages for the interview and its results."""
