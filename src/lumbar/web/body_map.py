@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from lumbar.web.words import word
+
 View = Literal["back", "front"]
 Side = Literal["left", "right", "centre"]
 Limb = Literal["leg", "arm"]
@@ -744,38 +746,12 @@ def _tick(region: Region) -> str:
     return _line([(x + scale * dx, y + scale * dy) for dx, dy in points])
 
 
-# Words for the macro's `sides` argument and its title, for pages that have none of their own.
-WORDS: Mapping[str, Mapping[str, str]] = {
-    "en": {
-        "left": "Left",
-        "right": "Right",
-        "front": "Front",
-        "back": "Back",
-        "title_location": "Body map: where it hurts",
-        "title_spread": "Body map: where the pain spreads",
-    },
-    "uk": {
-        "left": "Ліворуч",
-        "right": "Праворуч",
-        "front": "Спереду",
-        "back": "Ззаду",
-        "title_location": "Карта тіла: де болить",
-        "title_spread": "Карта тіла: куди віддає біль",
-    },
-    "ru": {
-        "left": "Слева",
-        "right": "Справа",
-        "front": "Спереди",
-        "back": "Сзади",
-        "title_location": "Карта тела: где болит",
-        "title_spread": "Карта тела: куда отдаёт боль",
-    },
-}
+MAP_WORDS = ("left", "right", "front", "back", "title_location", "title_spread")
 
 
 def words_for(lang: str) -> dict[str, str]:
-    """The `sides` words in `lang` (English when the language is unknown)."""
-    return dict(WORDS.get(lang, WORDS["en"]))
+    """The macro's `sides` words in `lang`, from web/text.yaml (`web_body_map_*`)."""
+    return {key: word(f"web_body_map_{key}", lang) for key in MAP_WORDS}
 
 
 # --- the template's generated data block ---------------------------------------------------------

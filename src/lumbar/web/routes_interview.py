@@ -15,6 +15,7 @@ from lumbar.engine.interview import InvalidReply, Question
 from lumbar.engine.wording import word_question
 from lumbar.kb.models import LANGUAGES, TRIAGE_ORDER
 from lumbar.storage.records import save_assessment
+from lumbar.web.body_map import words_for
 from lumbar.web.interview_form import BadForm, InterviewState, decode_state, read_reply
 from lumbar.web.report_pdf import report_pdf
 from lumbar.web.result_page import result_context
@@ -63,6 +64,7 @@ def _question_page(
         wording=wording,
         chosen=chosen,
         body_map=question.purpose.kind in MAP_KINDS,
+        body_map_words=words_for(who.lang),
         finding_labels={fid: kb.texts.findings[fid].label.get(who.lang) for fid in kb.findings},
         progress=_progress(state),
         can_go_back=bool(state.steps),
