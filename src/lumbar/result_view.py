@@ -207,9 +207,15 @@ def clinical_details(treatment: Treatment) -> tuple[str, ...]:
 
 
 def _treatments(
-    kb: KnowledgeBase, items: list[Mapping[str, Any]], lang: str, clinician: bool
+    kb: KnowledgeBase,
+    items: list[Mapping[str, Any]],
+    lang: str,
+    clinician: bool,
+    avoid: bool = False,
 ) -> tuple[TreatmentView, ...]:
-    """Plan items as shown; for a patient, prescription medicines collapse into their class."""
+    """Plan items as shown. For a patient a medicine is named by its class: medicines to
+    consider collapse into one line a class with "ask a doctor or pharmacist"; medicines to
+    avoid keep their own plain-language reason (never a dose)."""
     ui = kb.texts.ui
     shown: list[TreatmentView] = []
     classes: set[str] = set()
@@ -219,12 +225,13 @@ def _treatments(
         name = treatment.text.name.get(lang)
         note = (treatment.text.patient_note or treatment.text.what).get(lang)
         if not clinician and treatment.kind == "medicine" and treatment.drug_class:
-            if treatment.drug_class in classes:
-                continue
-            classes.add(treatment.drug_class)
             named = kb.texts.drug_classes.get(treatment.drug_class)
             name = named.name.get(lang) if named else treatment.drug_class
-            note = ui["care_medicines_class_note"].get(lang)
+            if not avoid:
+                if treatment.drug_class in classes:
+                    continue
+                classes.add(treatment.drug_class)
+                note = ui["care_medicines_class_note"].get(lang)
         shown.append(
             TreatmentView(
                 id=treatment.id,
@@ -246,7 +253,7 @@ def _care_plan(
         phase=plan["phase"],
         do_now=tuple(kb.texts.ui[key].get(lang) for key in plan["do_now"]),
         options=_treatments(kb, plan["options"], lang, clinician),
-        avoid=_treatments(kb, plan["avoid"], lang, clinician),
+        avoid=_treatments(kb, plan["avoid"], lang, clinician, avoid=True),
         prevention=_treatments(kb, plan["prevention"], lang, clinician),
         hold_hands_on=bool(plan["hold_hands_on"]),
     )
