@@ -59,22 +59,23 @@ def programme_context(
     }
 
 
+def starting_programme(result: Mapping[str, Any], today: date) -> Programme:
+    """The programme these answers would start today, before any diary."""
+    return build_programme(assess(result["answers"]), (), start=today, today=today, days=SHOWN_DAYS)
+
+
 def result_context(
     result: Mapping[str, Any],
     lang: str,
     *,
     clinician: bool,
-    today: date,
-    programme: Programme | None = None,
+    programme: Programme | None,
 ) -> dict[str, Any]:
-    """Everything the result template needs; without a stored programme, the one that would
-    start today."""
+    """Everything the result template needs; the programme section only when given."""
     kb = default_model().kb
-    if programme is None:
-        programme = build_programme(
-            assess(result["answers"]), (), start=today, today=today, days=SHOWN_DAYS
-        )
+    shown = programme_context(programme, lang) if programme is not None else {}
     return {
         "view": result_view(kb, result, lang, clinician=clinician),
-        **programme_context(programme, lang),
+        "show_programme": programme is not None,
+        **shown,
     }

@@ -18,7 +18,7 @@ from lumbar.storage.records import save_assessment
 from lumbar.web.body_map import words_for
 from lumbar.web.interview_form import BadForm, InterviewState, decode_state, read_reply
 from lumbar.web.report_pdf import report_pdf
-from lumbar.web.result_page import result_context
+from lumbar.web.result_page import result_context, starting_programme
 from lumbar.web.session import Visitor, check_csrf, visitor
 from lumbar.web.templating import pdf_download, render
 
@@ -102,7 +102,9 @@ def _finish(request: Request, who: Visitor, state: InterviewState, patient: str)
         "result.html",
         state=state.encode(),
         stored=None,
-        **result_context(result, who.lang, clinician=False, today=date.today()),
+        **result_context(
+            result, who.lang, clinician=False, programme=starting_programme(result, date.today())
+        ),
     )
 
 

@@ -147,8 +147,13 @@ def assessment_page(assessment_id: str, request: Request) -> Response:
     with unit_of_work(request) as session:
         who, actor = _signed_in(request, session)
         stored = _stored(session, actor, assessment_id)
+        found = patient_programme(session, actor, stored.patient_id, days=3)
+        latest = found is not None and found[0].id == stored.id
         context = result_context(
-            stored.result, who.lang, clinician=_is_clinician(who), today=date.today()
+            stored.result,
+            who.lang,
+            clinician=_is_clinician(who),
+            programme=found[1] if found is not None and latest else None,
         )
         return render(request, who, "result.html", stored=stored, state="", **context)
 
