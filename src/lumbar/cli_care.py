@@ -16,6 +16,7 @@ from lumbar.engine.diary import DiaryEntry
 from lumbar.engine.massage_screen import screen_massage
 from lumbar.engine.programme import DiaryError, build_programme
 from lumbar.kb.loader import default_knowledge_base
+from lumbar.programme_text import SHOWN_DAYS
 from lumbar.render_massage_screen import render_massage_screen
 from lumbar.render_programme import render_programme
 
@@ -85,7 +86,9 @@ def programme_command(
     if as_json:
         echo_json(asdict(programme))
         return
-    render_programme(console, default_knowledge_base(), programme, chosen, shown_days=min(days, 3))
+    render_programme(
+        console, default_knowledge_base(), programme, chosen, shown_days=min(days, SHOWN_DAYS)
+    )
 
 
 def _date(option: str, value: str | None) -> date | None:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from lumbar.engine.programme import Programme, ProgrammeDay, ProgrammeEvent, ProgrammeItem
 from lumbar.kb.loader import KnowledgeBase
 
+SHOWN_DAYS = 3  # programme days a result screen shows: today and the next two
+
 
 @dataclass(frozen=True)
 class HowTo:

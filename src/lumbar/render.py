@@ -1,4 +1,4 @@
-"""Terminal rendering of an assessment with Rich, in the person's language."""
+"""Terminal rendering of an assessment with Rich: what `result_view` shows, laid out."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from lumbar.engine.assessment import Assessment, Contribution, RankedCondition
+from lumbar.engine.assessment import Assessment
 from lumbar.kb.loader import KnowledgeBase
-from lumbar.render_care_plan import render_care_plan
+from lumbar.render_care_plan import care_plan_panel
+from lumbar.result_view import result_view
 
 TRIAGE_STYLE = {
     "emergency_ambulance": "bold white on red",
@@ -18,45 +19,6 @@ TRIAGE_STYLE = {
     "consultation": "bold white on blue",
     "self_care": "bold white on green",
 }
-SHOWN_CONDITIONS = 5
-SHOWN_REASONS = 3
-NOTABLE_RATIO = 1.25  # weaker answers are left out of the reasons shown
-
-
-def _answer_label(kb: KnowledgeBase, contribution: Contribution, lang: str) -> str:
-    """The finding with the answer given: "Fever", "Fever: no", "Pain severity: 7"."""
-    text = kb.texts.findings[contribution.finding]
-    answer = contribution.answer
-    if answer is True:
-        shown = ""
-    elif answer is False:
-        shown = kb.texts.ui["no"].get(lang).lower()
-    elif isinstance(answer, str):
-        choices = text.choices or {}
-        shown = choices[answer].get(lang) if answer in choices else answer
-    else:
-        shown = f"{answer:g}"
-    label = text.label.get(lang)
-    return f"{label}: {shown}" if shown else label
-
-
-def _reasons(kb: KnowledgeBase, condition: RankedCondition, lang: str) -> str:
-    strong = [
-        c
-        for c in condition.contributions
-        if c.likelihood_ratio >= NOTABLE_RATIO or c.likelihood_ratio <= 1 / NOTABLE_RATIO
-    ]
-    up = [c for c in strong if c.likelihood_ratio > 1][:SHOWN_REASONS]
-    down = [c for c in strong if c.likelihood_ratio < 1][:SHOWN_REASONS]
-    ui = kb.texts.ui
-    parts = []
-    for heading, items in (("raised_by", up), ("lowered_by", down)):
-        if items:
-            labels = ", ".join(
-                f"{_answer_label(kb, c, lang)} ×{c.likelihood_ratio:.2g}" for c in items
-            )
-            parts.append(f"{ui[heading].get(lang)}: {labels}")
-    return "\n".join(parts)
 
 
 def disclaimer_panel(kb: KnowledgeBase, lang: str) -> Panel:
@@ -71,38 +33,33 @@ def render_assessment(
 ) -> None:
     """Print the result: triage banner, what to do, causes, referrals, warnings, disclaimer."""
     ui = kb.texts.ui
-    triage_text = kb.texts.triage[result.triage.level]
-    banner = Text(f" {triage_text.label.get(lang)} ", style=TRIAGE_STYLE[result.triage.level])
-    body = [banner, Text(triage_text.action.get(lang))]
-    for reason in result.triage.set_by:
-        if reason.source in ("red_flag", "escalation"):
-            body.append(Text("• " + kb.texts.red_flags[reason.id].patient.get(lang), style="bold"))
+    view = result_view(kb, result.to_dict(), lang, clinician=clinician)
+    triage = view.triage
+    body = [Text(f" {triage.label} ", style=TRIAGE_STYLE[triage.level]), Text(triage.action)]
+    body += [Text("• " + reason, style="bold") for reason in triage.reasons]
     console.print(Panel(Group(*body), title=ui["triage_heading"].get(lang)))
 
     table = Table(title=ui["likely_causes_heading"].get(lang), show_lines=True, expand=True)
     table.add_column(ui["probability_label"].get(lang), justify="right", min_width=6)
     table.add_column(ui["likely_causes_heading"].get(lang))
     table.add_column(ui["why_heading"].get(lang))
-    for condition in result.conditions[:SHOWN_CONDITIONS]:
-        text = kb.texts.conditions[condition.id]
+    for cause in view.causes:
         table.add_row(
-            f"{condition.probability:.0%}" if condition.probability >= 0.005 else "<1%",
-            f"[bold]{text.name.get(lang)}[/bold]\n{text.description.get(lang)}",
-            _reasons(kb, condition, lang),
+            cause.percent_text,
+            f"[bold]{cause.name}[/bold]\n{cause.description}",
+            "\n".join(f"{heading}: {text}" for heading, text in cause.why),
         )
     console.print(table)
+    if view.serious:
+        serious = "\n".join(f"• {cause.name} ({cause.percent_text})" for cause in view.serious)
+        console.print(Panel(serious, title=ui["serious_causes_heading"].get(lang)))
 
-    specialists = ", ".join(kb.texts.specialists[s].name.get(lang) for s in result.specialists)
-    tests = "\n".join(f"• {kb.texts.tests[t].name.get(lang)}" for t in result.tests)
-    console.print(Panel(specialists, title=ui["see_whom_heading"].get(lang)))
+    tests = "\n".join(f"• {test}" for test in view.tests)
+    console.print(Panel(", ".join(view.specialists), title=ui["see_whom_heading"].get(lang)))
     console.print(Panel(tests, title=ui["tests_heading"].get(lang)))
-    render_care_plan(console, kb, result.care_plan, lang, clinician)
-    if result.triage.warning_signs:
-        warnings = "\n".join(
-            f"• {kb.texts.red_flags[w.rule].watch_for.get(lang)}"
-            f" → {kb.texts.triage[w.level].label.get(lang)}"
-            for w in result.triage.warning_signs
-        )
+    console.print(care_plan_panel(kb, view.care_plan, lang))
+    if view.warnings:
+        warnings = "\n".join(f"• {w.watch_for} → {w.then}" for w in view.warnings)
         console.print(Panel(warnings, title=ui["warning_signs_heading"].get(lang), style="red"))
     console.print(disclaimer_panel(kb, lang))
-    console.print(f"[dim]{ui['kb_version_label'].get(lang)}: {result.kb_version}[/dim]")
+    console.print(f"[dim]{ui['kb_version_label'].get(lang)}: {view.kb_version}[/dim]")

@@ -1,8 +1,9 @@
-"""Terminal rendering of the care plan: patient mode (classes, no prescription doses) or
-clinician mode (INN, ATC, dosing, contraindications and risks)."""
+"""Terminal rendering of the care plan as `result_view` words it: patient mode (classes, no
+prescription doses) or clinician mode (INN, ATC, dosing, contraindications and risks)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from rich.console import Console, Group
@@ -10,11 +11,17 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from lumbar.engine.care_plan import CarePlan, PlanItem
+from lumbar.engine.care_plan import CarePlan
 from lumbar.kb.loader import KnowledgeBase
-from lumbar.kb.models import Treatment
+from lumbar.result_view import (
+    SHOWN_ITEMS,
+    CarePlanView,
+    TreatmentView,
+    care_plan_view,
+    clinical_details,
+    guideline_positions,
+)
 
-SHOWN_ITEMS = 6  # per section: the strongest evidence first; `lumbar treatments` lists all
 EVIDENCE_STYLE = {
     "recommended": "green",
     "may_be_considered": "cyan",
@@ -24,99 +31,45 @@ EVIDENCE_STYLE = {
 }
 
 
-def positions(kb: KnowledgeBase, treatment: Treatment, lang: str) -> str:
-    """What NICE NG59 and ACP 2017 say, in words."""
-    ui = kb.texts.ui
-    return (
-        f"NICE NG59 {ui['position_' + treatment.nice_ng59.position].get(lang)}; "
-        f"ACP 2017 {ui['position_' + treatment.acp_2017.position].get(lang)}"
-    )
+def _label(text: str, evidence: str) -> Text:
+    return Text(f"[{text}] ", style=EVIDENCE_STYLE[evidence])
 
 
-def _label(kb: KnowledgeBase, evidence: str, lang: str) -> Text:
-    return Text(
-        f"[{kb.texts.ui['evidence_' + evidence].get(lang)}] ", style=EVIDENCE_STYLE[evidence]
-    )
-
-
-def _patient_lines(kb: KnowledgeBase, items: tuple[PlanItem, ...], lang: str) -> list[Text]:
-    """Items for a patient: prescription medicines collapse into their class, never a dose."""
-    lines: list[Text] = []
-    shown_classes: set[str] = set()
-    for item in items:
-        treatment = kb.treatments[item.treatment]
-        if treatment.kind == "medicine" and treatment.drug_class is not None:
-            if treatment.drug_class in shown_classes:
-                continue
-            shown_classes.add(treatment.drug_class)
-            named = kb.texts.drug_classes.get(treatment.drug_class)
-            name = named.name.get(lang) if named else treatment.drug_class
-            note = kb.texts.ui["care_medicines_class_note"].get(lang)
-        else:
-            name = treatment.text.name.get(lang)
-            note = (treatment.text.patient_note or treatment.text.what).get(lang)
-        line = _label(kb, item.evidence, lang)
-        line.append(name, style="bold")
-        line.append(f" — {note} ({positions(kb, treatment, lang)})")
-        lines.append(line)
-    return lines
-
-
-def _clinician_lines(kb: KnowledgeBase, items: tuple[PlanItem, ...], lang: str) -> list[Text]:
-    lines: list[Text] = []
-    for item in items:
-        treatment = kb.treatments[item.treatment]
-        line = _label(kb, item.evidence, lang)
-        line.append(treatment.text.name.get(lang), style="bold")
-        details = [positions(kb, treatment, lang)]
-        if treatment.inn:
-            details.append(f"INN {treatment.inn}, ATC {', '.join(treatment.atc)}")
-        if treatment.prescription:
-            details.append(treatment.prescription)
-        if treatment.dosing:
-            dose = treatment.dosing
-            details.append(
-                "dose: "
-                + "; ".join(
-                    part
-                    for part in (
-                        dose.adult,
-                        dose.max_daily and f"max {dose.max_daily}",
-                        dose.max_duration and f"for {dose.max_duration}",
-                    )
-                    if part
-                )
-            )
-        for heading, entries in (
-            ("contraindications", treatment.contraindications),
-            ("risks", treatment.risks),
-            ("warnings", treatment.warnings),
-        ):
-            if entries:
-                details.append(f"{heading}: {'; '.join(entries)}")
+def _line(item: TreatmentView) -> Text:
+    """ "[Recommended] Name — note (positions)"; clinical facts on dim lines below."""
+    line = _label(item.evidence_label, item.evidence)
+    line.append(item.name, style="bold")
+    line.append(f" — {item.note}")
+    if item.clinical:
+        details = [item.positions, *(str(detail) for detail in item.clinical)]
         line.append("\n  " + "\n  ".join(details), style="dim")
-        lines.append(line)
-    return lines
+    else:
+        line.append(f" ({item.positions})")
+    return line
+
+
+def care_plan_panel(kb: KnowledgeBase, plan: CarePlanView, lang: str) -> Panel:
+    """The plan: do now, options, what to avoid and why, prevention; long sections are cut
+    to SHOWN_ITEMS with "N more" (`lumbar treatments` lists all)."""
+    ui = kb.texts.ui
+    body: list[Text] = [Text(ui["care_do_now_heading"].get(lang), style="bold underline")]
+    body += [Text("• " + advice) for advice in plan.do_now]
+    for heading, items in plan.sections:
+        if items:
+            body.append(Text(""))
+            body.append(Text(ui[heading].get(lang), style="bold underline"))
+            body += [_line(item) for item in items[:SHOWN_ITEMS]]
+            if len(items) > SHOWN_ITEMS:
+                more = ui["report_more_items"].get(lang).format(n=len(items) - SHOWN_ITEMS)
+                body.append(Text(more, style="dim"))
+    return Panel(Group(*body), title=ui["care_plan_heading"].get(lang))
 
 
 def render_care_plan(
     console: Console, kb: KnowledgeBase, plan: CarePlan, lang: str, clinician: bool = False
 ) -> None:
-    """Print the plan: do now, options, what to avoid and why, prevention."""
-    ui = kb.texts.ui
-    lines_for = _clinician_lines if clinician else _patient_lines
-    body: list[Text] = [Text(ui["care_do_now_heading"].get(lang), style="bold underline")]
-    body += [Text("• " + ui[advice].get(lang)) for advice in plan.do_now]
-    for heading, items in (
-        ("care_options_heading", plan.options),
-        ("care_avoid_heading", plan.avoid),
-        ("care_prevention_heading", plan.prevention),
-    ):
-        if items:
-            body.append(Text(""))
-            body.append(Text(ui[heading].get(lang), style="bold underline"))
-            body += lines_for(kb, items, lang)[:SHOWN_ITEMS]
-    console.print(Panel(Group(*body), title=ui["care_plan_heading"].get(lang)))
+    """Print the plan as the result screens show it (see `care_plan_panel`)."""
+    console.print(care_plan_panel(kb, care_plan_view(kb, asdict(plan), lang, clinician), lang))
 
 
 def treatment_catalogue(kb: KnowledgeBase, lang: str, clinician: bool) -> list[dict[str, Any]]:
@@ -153,19 +106,21 @@ def treatment_catalogue(kb: KnowledgeBase, lang: str, clinician: bool) -> list[d
 
 
 def render_catalogue(console: Console, kb: KnowledgeBase, lang: str, clinician: bool) -> None:
-    """The catalogue as a table: name, kind, evidence label, guideline positions."""
+    """The catalogue as a table: name, kind, evidence label, guideline positions; for a
+    clinician also INN, ATC, dose and safety flags, worded as on the result screens."""
     table = Table(show_lines=True, expand=True)
     for column in ("id", "kind", "evidence", "NICE NG59 / ACP 2017", "what it is"):
         table.add_column(column)
+    ui = kb.texts.ui
     for treatment in kb.treatments.values():
         what = treatment.text.what.get(lang)
-        if clinician and treatment.dosing:
-            what += f"\n{treatment.dosing.adult}"
+        if clinician:
+            what += "".join(f"\n{detail}" for detail in clinical_details(kb, treatment, lang))
         table.add_row(
             f"{treatment.id}\n{treatment.text.name.get(lang)}",
             treatment.kind,
-            _label(kb, treatment.evidence, lang),
-            positions(kb, treatment, lang),
+            _label(ui[f"evidence_{treatment.evidence}"].get(lang), treatment.evidence),
+            guideline_positions(kb, treatment, lang),
             what,
         )
     console.print(table)

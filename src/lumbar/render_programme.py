@@ -10,7 +10,7 @@ from rich.text import Text
 
 from lumbar.engine.programme import Programme, ProgrammeDay
 from lumbar.kb.loader import KnowledgeBase
-from lumbar.programme_text import day_title, dose_text, event_text, how_to
+from lumbar.programme_text import SHOWN_DAYS, day_title, dose_text, event_text, how_to
 from lumbar.render import disclaimer_panel
 
 STATUS_STYLE = {"active": "green", "on_hold": "yellow", "stopped": "bold white on red"}
@@ -40,7 +40,11 @@ def _day_table(kb: KnowledgeBase, day: ProgrammeDay, today: bool, lang: str) -> 
 
 
 def render_programme(
-    console: Console, kb: KnowledgeBase, programme: Programme, lang: str, shown_days: int = 3
+    console: Console,
+    kb: KnowledgeBase,
+    programme: Programme,
+    lang: str,
+    shown_days: int = SHOWN_DAYS,
 ) -> None:
     """Print the programme: why it waits or stopped, or today's plan and the next days."""
     ui = kb.texts.ui

@@ -1,8 +1,9 @@
-"""What every result screen shows (web page, PDF report), in the person's language.
+"""What every result screen shows (web page, PDF report, terminal), in the person's language.
 
 Built from an assessment's JSON form, so a stored assessment is shown exactly as it was
-made. Patient mode names medicines by class and never gives a prescription dose; clinician
-mode adds INN, ATC, dosing and the safety flags.
+made. This module decides what is shown and in which words; the renderers only lay it out
+(and cut long lists to what fits, see SHOWN_ITEMS). Patient mode names medicines by class and
+never gives a prescription dose; clinician mode adds INN, ATC, dosing and the safety flags.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from lumbar.kb.models import Treatment
 
 SHOWN_CONDITIONS = 5
 SHOWN_REASONS = 3
+SHOWN_ITEMS = 6  # care plan items a printed section lists before "N more" (PDF, terminal)
 NOTABLE_RATIO = 1.25  # weaker answers are left out of the reasons shown
 SERIOUS_URGENCIES = ("emergency_ambulance", "emergency", "consultation_24")
 SERIOUS_MIN_PROBABILITY = 0.02  # "less likely, but important to rule out" from here
@@ -49,6 +51,11 @@ class Reason:
     label: str
     ratio: float
 
+    @property
+    def text(self) -> str:
+        """ "Fever ×3.2"."""
+        return f"{self.label} ×{self.ratio:.2g}"
+
 
 @dataclass(frozen=True)
 class CauseView:
@@ -61,6 +68,12 @@ class CauseView:
     urgency: str
     raised: tuple[Reason, ...]
     lowered: tuple[Reason, ...]
+    why: tuple[tuple[str, str], ...]  # ("Raised by", "Fever ×3.2, ..."), then "Lowered by"
+
+    @property
+    def percent_text(self) -> str:
+        """ "42%", or "<1%" for what rounds to nothing."""
+        return f"{self.percent}%" if self.percent >= 1 else "<1%"
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,17 @@ class TriageView:
 
 
 @dataclass(frozen=True)
+class Detail:
+    """One clinician-only fact about a treatment: "Dose: 200 mg...", "Prescription only"."""
+
+    label: str | None  # None: the text stands on its own
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.text}" if self.label else self.text
+
+
+@dataclass(frozen=True)
 class TreatmentView:
     id: str
     name: str
@@ -81,7 +105,7 @@ class TreatmentView:
     evidence: str
     evidence_label: str
     positions: str  # NICE NG59 and ACP 2017, in words
-    clinical: tuple[str, ...] = ()  # clinician mode: INN/ATC, dose, contraindications...
+    clinical: tuple[Detail, ...] = ()  # clinician mode: INN/ATC, dose, contraindications...
 
 
 @dataclass(frozen=True)
@@ -92,6 +116,15 @@ class CarePlanView:
     avoid: tuple[TreatmentView, ...]
     prevention: tuple[TreatmentView, ...]
     hold_hands_on: bool
+
+    @property
+    def sections(self) -> tuple[tuple[str, tuple[TreatmentView, ...]], ...]:
+        """(heading's ui key, items) in the order every screen lists them."""
+        return (
+            ("care_options_heading", self.options),
+            ("care_avoid_heading", self.avoid),
+            ("care_prevention_heading", self.prevention),
+        )
 
 
 @dataclass(frozen=True)
@@ -140,6 +173,12 @@ def _cause(kb: KnowledgeBase, condition: Mapping[str, Any], lang: str) -> CauseV
             for c in chosen
         )
 
+    raised, lowered = reasons(True), reasons(False)
+    why = tuple(
+        (kb.texts.ui[key].get(lang), ", ".join(reason.text for reason in shown))
+        for key, shown in (("raised_by", raised), ("lowered_by", lowered))
+        if shown
+    )
     text = kb.texts.conditions[condition["id"]]
     probability = float(condition["probability"])
     return CauseView(
@@ -150,8 +189,9 @@ def _cause(kb: KnowledgeBase, condition: Mapping[str, Any], lang: str) -> CauseV
         percent=round(probability * 100),
         likelihood=_likelihood(kb, probability, lang),
         urgency=condition["urgency"],
-        raised=reasons(True),
-        lowered=reasons(False),
+        raised=raised,
+        lowered=lowered,
+        why=why,
     )
 
 
@@ -181,28 +221,31 @@ def guideline_positions(kb: KnowledgeBase, treatment: Treatment, lang: str) -> s
     )
 
 
-def clinical_details(treatment: Treatment) -> tuple[str, ...]:
-    """Clinician-only lines: INN and ATC, prescription status, dose, flags (English)."""
+def clinical_details(kb: KnowledgeBase, treatment: Treatment, lang: str) -> tuple[Detail, ...]:
+    """Clinician-only facts: INN and ATC, prescription status, dose, safety flags. The
+    headings are in the person's language; the catalogue's own entries are in English."""
+    ui = kb.texts.ui
     details = []
     if treatment.inn:
-        details.append(f"INN {treatment.inn}, ATC {', '.join(treatment.atc)}")
+        atc = f"; {ui['report_atc'].get(lang)} {', '.join(treatment.atc)}" if treatment.atc else ""
+        details.append(Detail(ui["report_inn"].get(lang), treatment.inn + atc))
     if treatment.prescription:
-        details.append(treatment.prescription)
+        details.append(Detail(None, ui[f"report_rx_{treatment.prescription}"].get(lang)))
     if treatment.dosing:
         dose = treatment.dosing
-        parts = (
-            dose.adult,
-            dose.max_daily and f"max {dose.max_daily}",
-            dose.max_duration and f"for {dose.max_duration}",
-        )
-        details.append("dose: " + "; ".join(part for part in parts if part))
-    for heading, entries in (
-        ("contraindications", treatment.contraindications),
-        ("risks", treatment.risks),
-        ("warnings", treatment.warnings),
+        parts = [dose.adult]
+        if dose.max_daily:
+            parts.append(f"{ui['report_dose_max'].get(lang)}: {dose.max_daily}")
+        if dose.max_duration:
+            parts.append(f"{ui['report_dose_duration'].get(lang)}: {dose.max_duration}")
+        details.append(Detail(ui["report_dose"].get(lang), "; ".join(parts)))
+    for key, entries in (
+        ("report_contraindications", treatment.contraindications),
+        ("report_risks", treatment.risks),
+        ("report_warnings", treatment.warnings),
     ):
         if entries:
-            details.append(f"{heading}: {'; '.join(entries)}")
+            details.append(Detail(ui[key].get(lang), "; ".join(entries)))
     return tuple(details)
 
 
@@ -240,15 +283,16 @@ def _treatments(
                 evidence=evidence,
                 evidence_label=ui["evidence_" + evidence].get(lang),
                 positions=guideline_positions(kb, treatment, lang),
-                clinical=clinical_details(treatment) if clinician else (),
+                clinical=clinical_details(kb, treatment, lang) if clinician else (),
             )
         )
     return tuple(shown)
 
 
-def _care_plan(
+def care_plan_view(
     kb: KnowledgeBase, plan: Mapping[str, Any], lang: str, clinician: bool
 ) -> CarePlanView:
+    """The care plan (its JSON form) as shown: every item, in order; renderers cut."""
     return CarePlanView(
         phase=plan["phase"],
         do_now=tuple(kb.texts.ui[key].get(lang) for key in plan["do_now"]),
@@ -289,7 +333,7 @@ def result_view(
         serious=serious,
         specialists=tuple(kb.texts.specialists[s].name.get(lang) for s in result["specialists"]),
         tests=tuple(kb.texts.tests[t].name.get(lang) for t in result["tests"]),
-        care_plan=_care_plan(kb, result["care_plan"], lang, clinician),
+        care_plan=care_plan_view(kb, result["care_plan"], lang, clinician),
         warnings=warnings,
         disclaimer=ui["disclaimer"].get(lang),
         call_for_help=ui["call_for_help_general"].get(lang),

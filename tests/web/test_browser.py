@@ -309,7 +309,7 @@ def test_a_clinician_sees_the_red_flag_queue_first(
             break
         answer_page(page, {**person(vignette_for("self_care")), "sex": "male"})
     assert page.locator(".tag", has_text="clinician view").count() == 1
-    assert "dose:" in page.inner_text("section[aria-labelledby=plan-heading]")
+    assert "Dose:" in page.inner_text("section[aria-labelledby=plan-heading]")
     page.screenshot(path=screenshots / "result-clinician-desktop.png", full_page=True)
     context.close()
 

@@ -18,7 +18,7 @@ from lumbar.engine.diary import DiaryEntry
 from lumbar.engine.programme import build_programme
 from lumbar.kb.loader import KnowledgeBase, default_knowledge_base
 from lumbar.kb.models import LANGUAGES
-from lumbar.render_care_plan import SHOWN_ITEMS
+from lumbar.result_view import SHOWN_ITEMS
 from lumbar.web.report_pdf import report_pdf
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

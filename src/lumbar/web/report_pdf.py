@@ -1,14 +1,15 @@
 """The printable report: an assessment as an A4 PDF to take to a doctor or keep on file.
 
-It shows what the terminal shows (`render.py`, `render_care_plan.py`, `render_programme.py`),
-in the same order and with the same safety wording: the triage first (level, how soon, what
-to do now, the red-flag reasons), then the likely causes with the answers that moved each,
-whom to see, the tests, the care plan, the warning signs, optionally the exercise programme's
-next days and the pain diary, and "this is not a diagnosis" with when to call for help. Every
-page's footer carries the knowledge base version, the date, "not a diagnosis" and the page.
+It lays out what `result_view` decides a result screen shows (as the web page and the
+terminal do) and the programme in `programme_text`'s words, in the terminal's order: the
+triage first (level, how soon, what to do now, the red-flag reasons), then the likely causes
+with the answers that moved each and the serious ones to rule out, whom to see, the tests,
+the care plan, the warning signs, optionally the exercise programme's next days and the pain
+diary, and "this is not a diagnosis" with when to call for help. Every page's footer carries
+the knowledge base version, the date, "not a diagnosis" and the page.
 
-Patient mode names prescription medicines by their class with "ask a doctor or pharmacist"
-and never prints a dose; clinician mode adds INN, ATC, dosing and safety flags. The output is
+Patient mode names prescription medicines by their class and never prints a dose; clinician
+mode adds INN, ATC, dosing and safety flags (both decided in `result_view`). The output is
 deterministic: the same inputs and `created_at` give the same bytes.
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.resources import as_file, files
 from typing import Any
@@ -25,13 +26,18 @@ from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.prefs import ViewerPreferences
 
-from lumbar.engine.assessment import Contribution
 from lumbar.engine.diary import DiaryEntry
-from lumbar.engine.programme import Programme, ProgrammeDay, ProgrammeItem
+from lumbar.engine.programme import Programme, ProgrammeDay
 from lumbar.kb.loader import KnowledgeBase
 from lumbar.kb.models import LANGUAGES
-from lumbar.render import NOTABLE_RATIO, SHOWN_CONDITIONS, SHOWN_REASONS, _answer_label
-from lumbar.render_care_plan import SHOWN_ITEMS, positions
+from lumbar.programme_text import SHOWN_DAYS, day_title, dose_text, event_text, how_to
+from lumbar.result_view import (
+    SHOWN_ITEMS,
+    CauseView,
+    ResultView,
+    TreatmentView,
+    result_view,
+)
 from lumbar.web.diary_chart import (
     Measure,
     day_label,
@@ -49,7 +55,6 @@ FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 MARGIN = 18.0  # mm, left and right
 TOP_MARGIN = 16.0
 BOTTOM_MARGIN = 20.0  # the footer sits inside it
-SHOWN_DAYS = 3  # programme days, as in the terminal
 SHOWN_DIARY_ROWS = 14
 MAX_LABEL = 80  # characters of the patient label
 PAGES_ALIAS = "{lumbar:pages}"  # fpdf writes the page count in its place
@@ -91,17 +96,6 @@ PROGRAMME_COLOURS: dict[str, tuple[RGB, RGB]] = {
     "on_hold": ((245, 180, 0), INK),
     "stopped": ((180, 35, 24), WHITE),
 }
-
-
-@dataclass
-class PlanLine:
-    """One care-plan line as printed: evidence label, name, note, positions, clinician facts."""
-
-    evidence: str
-    name: str
-    note: str | None
-    positions: str
-    details: list[tuple[str | None, str]] = field(default_factory=list)  # (label, text)
 
 
 class _Document(FPDF):
@@ -349,246 +343,141 @@ class _Report:
         pdf.line(self.x0, pdf.get_y(), self.x0 + self.width, pdf.get_y())
         pdf.ln(3)
 
-    def triage(self, result: dict[str, Any]) -> None:
-        level = result["triage"]["level"]
-        words = self.kb.texts.triage[level]
+    def triage(self, view: ResultView) -> None:
+        triage = view.triage
         self.heading(self.t("triage_heading"), keep=40)
-        background, ink = TRIAGE_COLOURS[level]
-        label = words.label.get(self.lang)
-        when = f"{self.t('time_frame_label')}: {words.time_frame.get(self.lang)}"
+        background, ink = TRIAGE_COLOURS[triage.level]
+        when = f"{self.t('time_frame_label')}: {triage.time_frame}"
         inner = self.width - 10
-        band = 4 + self.height(label, inner, 15, "B") + 1 + self.height(when, inner, 10) + 3.5
+        band = (
+            4 + self.height(triage.label, inner, 15, "B") + 1 + self.height(when, inner, 10) + 3.5
+        )
         self.ensure(band + 20)
         pdf = self.pdf
         top = pdf.get_y()
         pdf.set_fill_color(*background)
         pdf.rect(self.x0, top, self.width, band, style="F", round_corners=True, corner_radius=2)
         pdf.set_y(top + 4)
-        self.text(label, size=15, style="B", colour=ink, indent=5, width=inner, after=1)
+        self.text(triage.label, size=15, style="B", colour=ink, indent=5, width=inner, after=1)
         self.text(when, size=10, colour=ink, indent=5, width=inner, after=0)
         pdf.set_y(top + band + 3)
         self.text(self.t("what_to_do_heading"), size=10.5, style="B", after=0.6)
-        self.text(words.action.get(self.lang), after=1.5)
-        reasons = [
-            self.kb.texts.red_flags[reason["id"]].patient.get(self.lang)
-            for reason in result["triage"]["set_by"]
-            if reason["source"] in ("red_flag", "escalation")
-        ]
-        if reasons:
+        self.text(triage.action, after=1.5)
+        if triage.reasons:
             self.text(self.t("rule_heading"), size=10.5, style="B", after=0.6)
-            self.bullets(reasons, style="B")
+            self.bullets(triage.reasons, style="B")
 
-    def causes(self, result: dict[str, Any]) -> None:
+    def causes(self, view: ResultView) -> None:
         self.heading(self.t("likely_causes_heading"), keep=30)
-        conditions = result["conditions"][:SHOWN_CONDITIONS]
-        if not conditions:
+        if not view.causes:
             self.text(self.t("no_clear_cause"))
-            return
+        for cause in view.causes:
+            self.cause(cause)
+        if view.serious:
+            self.subheading(self.t("serious_causes_heading"))
+            self.bullets([f"{cause.name} ({cause.percent_text})" for cause in view.serious])
+
+    def cause(self, cause: CauseView) -> None:
+        """The name, a probability bar, the description and the answers that moved it."""
         bar_width, percent_width, gap = 40.0, 12.0, 4.0
         name_width = self.width - bar_width - percent_width - 2 * gap
-        pdf = self.pdf
-        for condition in conditions:
-            words = self.kb.texts.conditions[condition["id"]]
-            name = words.name.get(self.lang)
-            description = words.description.get(self.lang)
-            reasons = self.reasons(condition)
-            needed = (
-                self.height(name, name_width, 10.5, "B")
-                + self.height(description, self.width, 9)
-                + sum(
-                    self.height(f"{label}: {text}", self.width, 8.5) + 0.6
-                    for label, text in reasons
-                )
-                + 5
+        needed = (
+            self.height(cause.name, name_width, 10.5, "B")
+            + self.height(cause.description, self.width, 9)
+            + sum(
+                self.height(f"{label}: {text}", self.width, 8.5) + 0.6 for label, text in cause.why
             )
-            self.ensure(needed)
-            top = pdf.get_y()
-            self.text(name, size=10.5, style="B", width=name_width, after=0.4)
-            below = pdf.get_y()
-            probability = float(condition["probability"])
-            shown = f"{probability:.0%}" if probability >= 0.005 else "<1%"
-            bar_x = self.x0 + name_width + gap
-            pdf.set_fill_color(*TRACK)
-            pdf.rect(bar_x, top + 1.2, bar_width, 3, style="F", round_corners=True, corner_radius=1)
-            if probability >= 0.005:
-                pdf.set_fill_color(*ACCENT)
-                filled = max(bar_width * probability, 2.0)
-                pdf.rect(
-                    bar_x, top + 1.2, filled, 3, style="F", round_corners=True, corner_radius=1
-                )
-            pdf.set_font(FONT, "B", 10)
-            pdf.set_text_color(*INK)
-            pdf.set_xy(bar_x + bar_width + gap, top)
-            pdf.cell(percent_width, 5.25, shown, align="R")
-            pdf.set_y(below)
-            self.text(description, size=9, colour=MUTED, after=0.8)
-            for label, text in reasons:
-                self.labelled(label, text)
-            pdf.ln(2.2)
+            + 5
+        )
+        self.ensure(needed)
+        pdf = self.pdf
+        top = pdf.get_y()
+        self.text(cause.name, size=10.5, style="B", width=name_width, after=0.4)
+        below = pdf.get_y()
+        bar_x = self.x0 + name_width + gap
+        pdf.set_fill_color(*TRACK)
+        pdf.rect(bar_x, top + 1.2, bar_width, 3, style="F", round_corners=True, corner_radius=1)
+        if cause.percent >= 1:
+            pdf.set_fill_color(*ACCENT)
+            filled = max(bar_width * cause.probability, 2.0)
+            pdf.rect(bar_x, top + 1.2, filled, 3, style="F", round_corners=True, corner_radius=1)
+        pdf.set_font(FONT, "B", 10)
+        pdf.set_text_color(*INK)
+        pdf.set_xy(bar_x + bar_width + gap, top)
+        pdf.cell(percent_width, 5.25, cause.percent_text, align="R")
+        pdf.set_y(below)
+        self.text(cause.description, size=9, colour=MUTED, after=0.8)
+        for label, text in cause.why:
+            self.labelled(label, text)
+        pdf.ln(2.2)
 
-    def reasons(self, condition: dict[str, Any]) -> list[tuple[str, str]]:
-        """The answers that moved a condition most, as the terminal shows them."""
-        contributions = [
-            Contribution(c["finding"], c["answer"], float(c["likelihood_ratio"]))
-            for c in condition["contributions"]
-        ]
-        strong = [
-            c
-            for c in contributions
-            if c.likelihood_ratio >= NOTABLE_RATIO or c.likelihood_ratio <= 1 / NOTABLE_RATIO
-        ]
-        up = [c for c in strong if c.likelihood_ratio > 1][:SHOWN_REASONS]
-        down = [c for c in strong if c.likelihood_ratio < 1][:SHOWN_REASONS]
-        lines = []
-        for key, items in (("raised_by", up), ("lowered_by", down)):
-            if items:
-                labels = ", ".join(
-                    f"{_answer_label(self.kb, c, self.lang)} ×{c.likelihood_ratio:.2g}"
-                    for c in items
-                )
-                lines.append((self.t(key), labels))
-        return lines
-
-    def referrals(self, result: dict[str, Any]) -> None:
-        specialists = [
-            self.kb.texts.specialists[s].name.get(self.lang) for s in result["specialists"]
-        ]
-        if specialists:
+    def referrals(self, view: ResultView) -> None:
+        if view.specialists:
             self.heading(self.t("see_whom_heading"), keep=12)
-            self.bullets(specialists)
-        tests = [self.kb.texts.tests[t].name.get(self.lang) for t in result["tests"]]
-        if tests:
+            self.bullets(view.specialists)
+        if view.tests:
             self.heading(self.t("tests_heading"), keep=12)
-            self.bullets(tests)
+            self.bullets(view.tests)
 
-    def care_plan(self, result: dict[str, Any]) -> None:
-        plan = result["care_plan"]
+    def care_plan(self, view: ResultView) -> None:
+        plan = view.care_plan
         self.heading(self.t("care_plan_heading"), keep=25)
         self.subheading(self.t("care_do_now_heading"))
-        self.bullets([self.t(key) for key in plan["do_now"]])
-        for heading, section in (
-            ("care_options_heading", "options"),
-            ("care_avoid_heading", "avoid"),
-            ("care_prevention_heading", "prevention"),
-        ):
-            lines = self.plan_lines(plan[section])
-            if not lines:
+        self.bullets(plan.do_now)
+        for heading, items in plan.sections:
+            if not items:
                 continue
-            self.subheading(self.t(heading), keep=self.plan_line_height(lines[0]))
-            shown = lines[:SHOWN_ITEMS]
-            for position, line in enumerate(shown):
-                more = position == len(shown) - 1 and len(lines) > SHOWN_ITEMS
-                self.plan_line(line, keep=6 if more else 0)
-            if len(lines) > SHOWN_ITEMS:
+            self.subheading(self.t(heading), keep=self.plan_line_height(items[0]))
+            shown = items[:SHOWN_ITEMS]
+            for position, item in enumerate(shown):
+                more = position == len(shown) - 1 and len(items) > SHOWN_ITEMS
+                self.plan_line(item, keep=6 if more else 0)
+            if len(items) > SHOWN_ITEMS:
                 self.text(
-                    self.t("report_more_items", n=len(lines) - SHOWN_ITEMS),
+                    self.t("report_more_items", n=len(items) - SHOWN_ITEMS),
                     size=8.5,
                     colour=MUTED,
                     indent=self.pill_column,
                 )
 
-    def plan_lines(self, items: Sequence[dict[str, Any]]) -> list[PlanLine]:
-        """The plan's items as printed: patient mode shows a medicine's class, never a dose."""
-        lines: list[PlanLine] = []
-        shown_classes: set[str] = set()
-        for item in items:
-            treatment = self.kb.treatments[item["treatment"]]
-            where = positions(self.kb, treatment, self.lang)
-            if self.clinician:
-                lines.append(
-                    PlanLine(
-                        item["evidence"],
-                        treatment.text.name.get(self.lang),
-                        None,
-                        where,
-                        self.clinician_details(item["treatment"]),
-                    )
-                )
-                continue
-            if treatment.kind == "medicine" and treatment.drug_class is not None:
-                if treatment.drug_class in shown_classes:
-                    continue
-                shown_classes.add(treatment.drug_class)
-                named = self.kb.texts.drug_classes.get(treatment.drug_class)
-                name = named.name.get(self.lang) if named else treatment.drug_class
-                note = self.t("care_medicines_class_note")
-            else:
-                name = treatment.text.name.get(self.lang)
-                note = (treatment.text.patient_note or treatment.text.what).get(self.lang)
-            lines.append(PlanLine(item["evidence"], name, note, where))
-        return lines
-
-    def clinician_details(self, treatment_id: str) -> list[tuple[str | None, str]]:
-        """INN, ATC, prescription status, dose and safety flags (clinician mode only)."""
-        treatment = self.kb.treatments[treatment_id]
-        details: list[tuple[str | None, str]] = []
-        if treatment.inn:
-            atc = f"; {self.t('report_atc')} {', '.join(treatment.atc)}" if treatment.atc else ""
-            details.append((self.t("report_inn"), treatment.inn + atc))
-        if treatment.prescription:
-            details.append((None, self.t(f"report_rx_{treatment.prescription}")))
-        if treatment.dosing:
-            dose = treatment.dosing
-            parts = [dose.adult]
-            if dose.max_daily:
-                parts.append(f"{self.t('report_dose_max')}: {dose.max_daily}")
-            if dose.max_duration:
-                parts.append(f"{self.t('report_dose_duration')}: {dose.max_duration}")
-            details.append((self.t("report_dose"), "; ".join(parts)))
-        for key, entries in (
-            ("report_contraindications", treatment.contraindications),
-            ("report_risks", treatment.risks),
-            ("report_warnings", treatment.warnings),
-        ):
-            if entries:
-                details.append((self.t(key), "; ".join(entries)))
-        return details
-
-    def plan_line_height(self, line: PlanLine) -> float:
+    def plan_line_height(self, item: TreatmentView) -> float:
         width = self.width - self.pill_column
         return (
-            self.height(line.name, width, 10, "B")
-            + (self.height(line.note, width, 9) + 0.4 if line.note else 0)
-            + self.height(line.positions, width, 8.5)
-            + sum(self.height(f"{label}: {text}", width, 8) + 0.6 for label, text in line.details)
+            self.height(item.name, width, 10, "B")
+            + (self.height(item.note, width, 9) + 0.4 if item.note else 0)
+            + self.height(item.positions, width, 8.5)
+            + sum(self.height(str(detail), width, 8) + 0.6 for detail in item.clinical)
             + 3
         )
 
-    def plan_line(self, line: PlanLine, *, keep: float = 0) -> None:
+    def plan_line(self, item: TreatmentView, *, keep: float = 0) -> None:
         """One treatment, kept on one page with `keep` mm of what follows it."""
-        self.ensure(self.plan_line_height(line) + keep)
+        self.ensure(self.plan_line_height(item) + keep)
         pdf = self.pdf
         top = pdf.get_y()
-        self.pill(
-            self.x0, top + 0.3, self.t(f"evidence_{line.evidence}"), EVIDENCE_COLOURS[line.evidence]
-        )
+        self.pill(self.x0, top + 0.3, item.evidence_label, EVIDENCE_COLOURS[item.evidence])
         pdf.set_y(top)
-        self.text(line.name, size=10, style="B", indent=self.pill_column, after=0.4)
-        if line.note:
-            self.text(line.note, size=9, indent=self.pill_column, after=0.4)
-        self.text(line.positions, size=8.5, colour=MUTED, indent=self.pill_column, after=0.4)
-        for label, text in line.details:
-            if label is None:
-                self.text(text, size=8, colour=INK, indent=self.pill_column, after=0.6)
+        self.text(item.name, size=10, style="B", indent=self.pill_column, after=0.4)
+        if item.note:
+            self.text(item.note, size=9, indent=self.pill_column, after=0.4)
+        self.text(item.positions, size=8.5, colour=MUTED, indent=self.pill_column, after=0.4)
+        for detail in item.clinical:
+            if detail.label is None:
+                self.text(detail.text, size=8, colour=INK, indent=self.pill_column, after=0.6)
             else:
-                self.labelled(label, text, size=8, colour=INK, indent=self.pill_column)
+                self.labelled(
+                    detail.label, detail.text, size=8, colour=INK, indent=self.pill_column
+                )
         pdf.ln(1.6)
 
-    def warning_signs(self, result: dict[str, Any]) -> None:
-        signs = result["triage"]["warning_signs"]
-        if not signs:
+    def warning_signs(self, view: ResultView) -> None:
+        if not view.warnings:
             return
         self.pdf.ln(3)
         lines = [PanelLine(self.t("warning_signs_heading"), size=11, style="B", colour=WARNING_INK)]
         lines += [
-            PanelLine(
-                f"{self.kb.texts.red_flags[sign['rule']].watch_for.get(self.lang)}"
-                f" → {self.kb.texts.triage[sign['level']].label.get(self.lang)}",
-                size=9.5,
-                bullet=True,
-                after=0.8,
-            )
-            for sign in signs
+            PanelLine(f"{sign.watch_for} → {sign.then}", size=9.5, bullet=True, after=0.8)
+            for sign in view.warnings
         ]
         self.panel(lines, fill=WARNING_FILL, accent=WARNING_INK)
 
@@ -630,22 +519,11 @@ class _Report:
         past = [event for event in programme.events if not event.planned]
         if past:
             self.subheading(self.t("programme_history_heading"))
-            self.bullets(
-                [
-                    f"{event.day.isoformat()}: "
-                    + self.t(f"programme_event_{event.kind}").format(rise=event.pain_rise)
-                    for event in past
-                ],
-                size=9,
-            )
+            self.bullets([event_text(self.kb, event, self.lang) for event in past], size=9)
         self.how_to(programme)
 
     def programme_day(self, day: ProgrammeDay, today: bool) -> None:
-        title = self.t("programme_day", number=day.number, date=day.day.isoformat())
-        if today:
-            title += f" ({self.t('programme_today')})"
-        level = self.t("programme_level", step=day.step, level=day.level)
-        self.subheading(f"{title} · {level}")
+        self.subheading(day_title(self.kb, day, today, self.lang))
         session_width, dose_width = 30.0, 44.0
         name_width = self.width - session_width - dose_width - 4
         pdf = self.pdf
@@ -657,7 +535,7 @@ class _Report:
                 name = self.kb.exercises[item.exercise].text.name.get(self.lang)
                 if item.new:
                     name += f" ({self.t('programme_new')})"
-                rows.append((name, self.dose(item)))
+                rows.append((name, dose_text(self.kb, item, self.lang)))
             heights = [
                 max(self.height(name, name_width, 9), self.height(dose, dose_width, 9)) + 0.8
                 for name, dose in rows
@@ -689,42 +567,25 @@ class _Report:
             pdf.set_y(top + block)
         pdf.ln(1)
 
-    def dose(self, item: ProgrammeItem) -> str:
-        parts = []
-        if item.reps is not None:
-            parts.append(self.t("programme_reps", sets=item.sets, reps=item.reps))
-        if item.hold_seconds is not None:
-            parts.append(self.t("programme_hold", seconds=item.hold_seconds))
-        parts.append(self.t("programme_minutes", minutes=f"{item.minutes:g}"))
-        return ", ".join(parts)
-
     def how_to(self, programme: Programme) -> None:
-        shown = {
-            item.exercise
-            for day in programme.days[:SHOWN_DAYS]
-            for session in day.sessions
-            for item in session.items
-        }
-        if not shown:
+        exercises = how_to(self.kb, programme, SHOWN_DAYS, self.lang)
+        if not exercises:
             return
         self.heading(self.t("programme_how_to_heading"), keep=25)
-        exercises = self.kb.exercises
-        for eid in sorted(shown, key=lambda e: (exercises[e].complex, exercises[e].order)):
-            words = exercises[eid].text
-            steps = [f"{n}. {step.get(self.lang)}" for n, step in enumerate(words.steps, 1)]
-            caution = words.caution.get(self.lang) if words.caution else None
+        for exercise in exercises:
+            steps = [f"{n}. {step}" for n, step in enumerate(exercise.steps, 1)]
             needed = (
-                self.height(words.name.get(self.lang), self.width, 9.5, "B")
+                self.height(exercise.name, self.width, 9.5, "B")
                 + sum(self.height(step, self.width - 4, 8.5) + 0.3 for step in steps)
-                + (self.height(caution, self.width - 4, 8.5) if caution else 0)
+                + (self.height(exercise.caution, self.width - 4, 8.5) if exercise.caution else 0)
                 + 3
             )
             self.ensure(min(needed, 60))
-            self.text(words.name.get(self.lang), size=9.5, style="B", after=0.5)
+            self.text(exercise.name, size=9.5, style="B", after=0.5)
             for step in steps:
                 self.text(step, size=8.5, indent=4, after=0.3)
-            if caution:
-                self.text(caution, size=8.5, colour=CAUTION_INK, indent=4, after=0.3)
+            if exercise.caution:
+                self.text(exercise.caution, size=8.5, colour=CAUTION_INK, indent=4, after=0.3)
             self.pdf.ln(1.8)
 
     def diary(self, entries: Sequence[DiaryEntry]) -> None:
@@ -936,12 +797,12 @@ class _Report:
         pdf.line(self.x0, bottom, self.x0 + self.width, bottom)
         pdf.set_y(bottom)
 
-    def closing(self) -> None:
+    def closing(self, view: ResultView) -> None:
         self.pdf.ln(3)
         self.panel(
             [
-                PanelLine(self.t("disclaimer"), size=9.5),
-                PanelLine(self.t("call_for_help_general"), size=9.5, style="B"),
+                PanelLine(view.disclaimer, size=9.5),
+                PanelLine(view.call_for_help, size=9.5, style="B"),
                 PanelLine(
                     f"{self.t('emergency_number_label')}: {self.t('emergency_number')}",
                     size=9.5,
@@ -977,19 +838,21 @@ def report_pdf(
     """The assessment `result` (as from `Assessment.to_dict()`) as an A4 PDF in `lang`.
 
     `clinician` adds medicine names, doses and safety flags; without it prescription
-    medicines appear only by class. `created_at` (default now, UTC) dates the report and its
-    metadata, so a fixed value gives byte-identical output. `patient_label` is a name or
-    reference printed under the title; `diary` and `programme` add their sections.
+    medicines appear only by class (see `result_view`). `created_at` (default now, UTC)
+    dates the report and its metadata, so a fixed value gives byte-identical output.
+    `patient_label` is a name or reference printed under the title; `diary` and `programme`
+    add their sections.
     """
     lang = lang if lang in LANGUAGES else "en"
     created = created_at or datetime.now(UTC)
     if created.tzinfo is None:
         created = created.replace(tzinfo=UTC)
     label = " ".join(patient_label.split())[:MAX_LABEL] if patient_label else None
+    view = result_view(kb, result, lang, clinician=clinician)
     ui = kb.texts.ui
     title = ui["report_title"].get(lang)
     day = created.date().isoformat()
-    version = f"{ui['kb_version_label'].get(lang)} {result.get('kb_version', kb.version)}"
+    version = f"{ui['kb_version_label'].get(lang)} {view.kb_version}"
     pdf = _Document(
         running_head="  ·  ".join(part for part in (f"lumbar · {title}", label) if part),
         footer_left=f"lumbar  ·  {version}  ·  {day}",
@@ -1004,21 +867,21 @@ def report_pdf(
         pdf.set_title(f"{title} {day}")
         pdf.set_lang(lang)
         pdf.set_author("lumbar")
-        pdf.set_subject(kb.texts.triage[result["triage"]["level"]].label.get(lang))
-        pdf.set_creator(f"lumbar, knowledge base {result.get('kb_version', kb.version)}")
+        pdf.set_subject(view.triage.label)
+        pdf.set_creator(f"lumbar, knowledge base {view.kb_version}")
         pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
         pdf.set_creation_date(created)
         pdf.add_page()
         report = _Report(pdf, kb, lang, clinician)
         report.title(created, label)
-        report.triage(result)
-        report.causes(result)
-        report.referrals(result)
-        report.care_plan(result)
-        report.warning_signs(result)
+        report.triage(view)
+        report.causes(view)
+        report.referrals(view)
+        report.care_plan(view)
+        report.warning_signs(view)
         if programme is not None:
             report.programme(programme)
         if diary:
             report.diary(diary)
-        report.closing()
+        report.closing(view)
         return bytes(pdf.output())

@@ -8,10 +8,8 @@ from typing import Any
 
 from lumbar.engine import assess, default_model
 from lumbar.engine.programme import Programme, build_programme
-from lumbar.programme_text import day_title, dose_text, event_text, how_to
+from lumbar.programme_text import SHOWN_DAYS, day_title, dose_text, event_text, how_to
 from lumbar.result_view import result_view
-
-SHOWN_DAYS = 3
 
 
 def programme_context(
