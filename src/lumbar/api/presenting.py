@@ -70,7 +70,12 @@ def care_plan_view(
     sections = {}
     for section in ("options", "avoid", "prevention"):
         sections[section] = [
-            {**item, "treatment_text": _patient_safe(kb, catalogue[item["treatment"]], lang)}
+            {
+                **item,
+                "treatment_text": _patient_safe(
+                    kb, catalogue[item["treatment"]], lang, avoid=section == "avoid"
+                ),
+            }
             if not clinician
             else {**item, "treatment_text": catalogue[item["treatment"]]}
             for item in plan[section]
@@ -84,8 +89,11 @@ def care_plan_view(
     }
 
 
-def _patient_safe(kb: KnowledgeBase, entry: dict[str, Any], lang: str) -> dict[str, Any]:
-    """A medicine shown to a patient by its class, with "ask a doctor or pharmacist"."""
+def _patient_safe(
+    kb: KnowledgeBase, entry: dict[str, Any], lang: str, avoid: bool
+) -> dict[str, Any]:
+    """A medicine shown to a patient by its class and without a dose: to consider, with "ask
+    a doctor or pharmacist"; to avoid, with its own plain-language reason."""
     drug_class = entry.get("drug_class")
     if entry["kind"] != "medicine" or drug_class is None:
         return entry
@@ -95,7 +103,9 @@ def _patient_safe(kb: KnowledgeBase, entry: dict[str, Any], lang: str) -> dict[s
         "kind": entry["kind"],
         "drug_class": drug_class,
         "name": named.name.get(lang) if named else drug_class,
-        "patient_note": kb.texts.ui["care_medicines_class_note"].get(lang),
+        "patient_note": entry.get("patient_note", entry["what"])
+        if avoid
+        else kb.texts.ui["care_medicines_class_note"].get(lang),
         "evidence": entry["evidence"],
         "nice_ng59": entry["nice_ng59"],
         "acp_2017": entry["acp_2017"],
