@@ -5,12 +5,14 @@ the caller may not see is answered 404, like one that does not exist."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from lumbar.api.context import Key, Lang, Token, caller, language, unit_of_work
+from lumbar.api import replies
+from lumbar.api.context import Key, Lang, Limit, Offset, Token, caller, language, unit_of_work
+from lumbar.api.errors import error_responses
 from lumbar.api.presenting import assessment_view, care_plan_view, question_view
 from lumbar.api.schemas import (
     AssessmentCreate,
@@ -22,14 +24,21 @@ from lumbar.api.schemas import (
 from lumbar.engine import assess, default_model
 from lumbar.engine.diary import DiaryEntry as DiaryDay
 from lumbar.engine.interview import next_question, urgent_red_flags
-from lumbar.engine.programme import build_programme
+from lumbar.engine.programme import DiaryError, build_programme
 from lumbar.storage import diary, interviews, records
 from lumbar.storage.access import AccessDenied
-from lumbar.storage.models import Assessment, DiaryEntry, InterviewSession, Patient
+from lumbar.storage.models import Assessment, DiaryEntry, InterviewSession, Patient, utc_now
 
 router = APIRouter(prefix="/v1", tags=["records"])
-Limit = Annotated[int, Query(ge=1, le=100)]
-Offset = Annotated[int, Query(ge=0)]
+FUTURE_DAYS = 1  # a client's date may be a day ahead of the server's UTC date
+
+
+def not_in_the_future(field: str, day: date) -> None:
+    """Diary days and the programme's `today` are days that have begun somewhere on Earth:
+    a date years ahead would make the programme replay every day up to it."""
+    latest = utc_now().date() + timedelta(days=FUTURE_DAYS)
+    if day > latest:
+        raise DiaryError(field, f"must not be after {latest.isoformat()}")
 
 
 def patient_view(patient: Patient) -> dict[str, Any]:
@@ -89,7 +98,12 @@ def diary_view(entry: DiaryEntry) -> dict[str, Any]:
     }
 
 
-@router.post("/patients", status_code=201)
+@router.post(
+    "/patients",
+    status_code=201,
+    response_model=replies.Patient,
+    responses=error_responses(401, 403, 422),
+)
 def add_patient(body: PatientCreate, request: Request, token: Token, key: Key) -> dict[str, Any]:
     """A new patient of the clinician's clinic."""
     with unit_of_work(request) as session:
@@ -103,7 +117,9 @@ def add_patient(body: PatientCreate, request: Request, token: Token, key: Key) -
         return patient_view(patient)
 
 
-@router.get("/patients")
+@router.get(
+    "/patients", response_model=replies.PatientPage, responses=error_responses(401, 403, 422)
+)
 def list_patients(
     request: Request, token: Token, key: Key, limit: Limit = 50, offset: Offset = 0
 ) -> dict[str, Any]:
@@ -120,14 +136,23 @@ def list_patients(
         return {"items": [patient_view(p) for p in patients], "limit": limit, "offset": offset}
 
 
-@router.get("/patients/{patient_id}")
+@router.get(
+    "/patients/{patient_id}",
+    response_model=replies.Patient,
+    responses=error_responses(401, 404, 422),
+)
 def read_patient(patient_id: str, request: Request, token: Token, key: Key) -> dict[str, Any]:
     with unit_of_work(request) as session:
         actor = caller(session, request, token, key)
         return patient_view(records.get_patient(session, actor, patient_id))
 
 
-@router.post("/patients/{patient_id}/assessments", status_code=201)
+@router.post(
+    "/patients/{patient_id}/assessments",
+    status_code=201,
+    response_model=replies.Assessment,
+    responses=error_responses(401, 404, 422),
+)
 def add_assessment(
     patient_id: str,
     body: AssessmentCreate,
@@ -143,7 +168,11 @@ def add_assessment(
         return stored_assessment_view(stored, language(request, lang))
 
 
-@router.get("/patients/{patient_id}/assessments")
+@router.get(
+    "/patients/{patient_id}/assessments",
+    response_model=replies.AssessmentPage,
+    responses=error_responses(401, 404, 422),
+)
 def list_assessments(
     patient_id: str,
     request: Request,
@@ -162,7 +191,11 @@ def list_assessments(
         return {"items": items, "limit": limit, "offset": offset}
 
 
-@router.get("/assessments/{assessment_id}")
+@router.get(
+    "/assessments/{assessment_id}",
+    response_model=replies.Assessment,
+    responses=error_responses(401, 404, 422),
+)
 def read_assessment(
     assessment_id: str, request: Request, token: Token, key: Key, lang: Lang = None
 ) -> dict[str, Any]:
@@ -172,7 +205,11 @@ def read_assessment(
         return stored_assessment_view(stored, language(request, lang))
 
 
-@router.get("/assessments/{assessment_id}/care-plan")
+@router.get(
+    "/assessments/{assessment_id}/care-plan",
+    response_model=replies.CarePlan,
+    responses=error_responses(401, 404, 422),
+)
 def read_care_plan(
     assessment_id: str, request: Request, token: Token, key: Key, lang: Lang = None
 ) -> dict[str, Any]:
@@ -184,7 +221,7 @@ def read_care_plan(
         return care_plan_view(default_model().kb, stored.result, language(request, lang), clinician)
 
 
-@router.get("/queue")
+@router.get("/queue", response_model=replies.QueuePage, responses=error_responses(401, 403, 422))
 def red_flag_queue(
     request: Request, token: Token, key: Key, limit: Limit = 50, offset: Offset = 0
 ) -> dict[str, Any]:
@@ -207,7 +244,12 @@ def red_flag_queue(
         return {"items": items, "limit": limit, "offset": offset}
 
 
-@router.post("/patients/{patient_id}/interviews", status_code=201)
+@router.post(
+    "/patients/{patient_id}/interviews",
+    status_code=201,
+    response_model=replies.Interview,
+    responses=error_responses(401, 404, 422),
+)
 def start_interview(
     patient_id: str, body: InterviewCreate, request: Request, token: Token, key: Key
 ) -> dict[str, Any]:
@@ -218,7 +260,11 @@ def start_interview(
         return interview_view(interview, body.language)
 
 
-@router.get("/interviews/{interview_id}")
+@router.get(
+    "/interviews/{interview_id}",
+    response_model=replies.Interview,
+    responses=error_responses(401, 404, 422),
+)
 def read_interview(
     interview_id: str, request: Request, token: Token, key: Key, lang: Lang = None
 ) -> dict[str, Any]:
@@ -228,7 +274,11 @@ def read_interview(
         return interview_view(interview, lang or interview.language)
 
 
-@router.put("/interviews/{interview_id}/answers")
+@router.put(
+    "/interviews/{interview_id}/answers",
+    response_model=replies.Interview,
+    responses=error_responses(401, 404, 422),
+)
 def save_answers(
     interview_id: str, body: InterviewAnswers, request: Request, token: Token, key: Key
 ) -> dict[str, Any]:
@@ -241,7 +291,12 @@ def save_answers(
         return interview_view(interview, interview.language)
 
 
-@router.post("/interviews/{interview_id}/finish", status_code=201)
+@router.post(
+    "/interviews/{interview_id}/finish",
+    status_code=201,
+    response_model=replies.Assessment,
+    responses=error_responses(401, 404, 422),
+)
 def finish_interview(
     interview_id: str, request: Request, token: Token, key: Key, lang: Lang = None
 ) -> dict[str, Any]:
@@ -252,18 +307,28 @@ def finish_interview(
         return stored_assessment_view(stored, language(request, lang))
 
 
-@router.post("/patients/{patient_id}/diary", status_code=201)
+@router.post(
+    "/patients/{patient_id}/diary",
+    status_code=201,
+    response_model=replies.DiaryEntry,
+    responses=error_responses(401, 404, 422),
+)
 def add_diary_entry(
     patient_id: str, body: DiaryCreate, request: Request, token: Token, key: Key
 ) -> dict[str, Any]:
-    """One day of the pain diary (one entry a day)."""
+    """One day of the pain diary (one entry a day), not later than tomorrow."""
     with unit_of_work(request) as session:
         actor = caller(session, request, token, key)
+        not_in_the_future("day", body.day)
         entry = diary.add_diary_entry(session, actor, patient_id, **body.model_dump())
         return diary_view(entry)
 
 
-@router.get("/patients/{patient_id}/diary")
+@router.get(
+    "/patients/{patient_id}/diary",
+    response_model=replies.DiaryPage,
+    responses=error_responses(401, 404, 422),
+)
 def list_diary(
     patient_id: str,
     request: Request,
@@ -283,7 +348,11 @@ def list_diary(
         return {"items": [diary_view(e) for e in entries], "limit": limit, "offset": offset}
 
 
-@router.get("/patients/{patient_id}/programme")
+@router.get(
+    "/patients/{patient_id}/programme",
+    response_model=replies.Programme,
+    responses=error_responses(401, 403, 404, 422),
+)
 def read_programme(
     patient_id: str,
     request: Request,
@@ -295,9 +364,12 @@ def read_programme(
         bool, Query(description="A clinician has seen the person and cleared exercise.")
     ] = False,
 ) -> dict[str, Any]:
-    """The exercise programme from the latest assessment and the diary since it."""
+    """The exercise programme from the latest assessment and the diary since it, as of
+    `today` (default: the server's date; not later than tomorrow)."""
     with unit_of_work(request) as session:
         actor = caller(session, request, token, key)
+        if today is not None:
+            not_in_the_future("today", today)
         if cleared and actor.user.role != "clinician":
             raise HTTPException(403, "only a clinician can clear exercise")
         latest = records.list_assessments(session, actor, patient_id, limit=1)
@@ -315,13 +387,13 @@ def read_programme(
             )
             for e in diary.list_diary_entries(session, actor, patient_id, start=start, limit=100)
         ]
-        result = assess(latest[0].answers)
-        programme = build_programme(
-            result,
-            sorted(entries, key=lambda e: e.day),
-            start=start,
-            today=max([start, today or date.today(), *(e.day for e in entries)]),
-            days=days,
-            cleared=cleared,
-        )
-        return {"assessment_id": latest[0].id, **asdict(programme)}
+    # Computed after the transaction: its audit events are committed and no lock is held.
+    programme = build_programme(
+        assess(latest[0].answers),
+        sorted(entries, key=lambda e: e.day),
+        start=start,
+        today=max([start, today or utc_now().date(), *(e.day for e in entries)]),
+        days=days,
+        cleared=cleared,
+    )
+    return {"assessment_id": latest[0].id, **asdict(programme)}
