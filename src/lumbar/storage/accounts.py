@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from lumbar.storage.access import Actor, audit
 from lumbar.storage.audit import count_events, record_audit
+from lumbar.storage.database import lock_for_setup
 from lumbar.storage.models import (
     ROLES,
     ApiKey,
@@ -261,6 +262,16 @@ def server_secret(session: Session, settings: Settings) -> str:
         stored = session.get(ServerSecret, 1)
     assert stored is not None
     return stored.secret
+
+
+def prepare_server(session: Session, settings: Settings) -> str:
+    """What a server process needs before it serves, done under the setup lock so servers
+    and workers starting together do it once: the token-signing secret (returned) and the
+    first admin from the settings. The caller commits."""
+    lock_for_setup(session.connection())
+    secret = server_secret(session, settings)
+    bootstrap_admin_from_settings(session, settings)
+    return secret
 
 
 def bootstrap_admin(session: Session, email: str, password: str) -> User | None:
