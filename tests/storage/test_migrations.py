@@ -171,3 +171,21 @@ def test_postgres_upgrades_started_together_on_a_fresh_database(
     assert sum("created the first admin" in output for output in outputs) == 1
     assert current_revision(url) == head_revision()
     assert _tables(url) == TABLES
+
+
+def test_database_errors_do_not_show_the_statement_parameters(url: str) -> None:
+    """A failed statement's error (which a server log may print) carries no values."""
+    marker = "secret-label-4f1c"
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection, pytest.raises(IntegrityError) as failed:
+            connection.execute(
+                text(
+                    "INSERT INTO patients (id, clinic_id, label, created_at)"
+                    " VALUES (:id, 'no-such-clinic', :label, '2026-01-01 00:00:00')"
+                ),
+                {"id": "p", "label": marker},
+            )
+    finally:
+        engine.dispose()
+    assert marker not in str(failed.value)

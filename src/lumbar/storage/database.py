@@ -45,14 +45,15 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def make_engine(url: str | URL) -> Engine:
-    """An engine for `url`; a SQLite file's folder is created on first use."""
+    """An engine for `url`; a SQLite file's folder is created on first use. Its errors never
+    show the statement's parameters (health data), so a logged traceback holds none."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
     path = _sqlite_file(parsed)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(parsed)
+    engine = create_engine(parsed, hide_parameters=True)
     _configure_sqlite(engine)
     return engine
 
