@@ -21,7 +21,7 @@ from lumbar.storage.accounts import (
     find_clinic,
     find_user,
 )
-from lumbar.storage.database import make_engine, make_session_factory
+from lumbar.storage.database import lock_for_setup, make_engine, make_session_factory
 from lumbar.storage.migrate import current_revision, downgrade, head_revision, upgrade
 from lumbar.storage.models import ROLES
 from lumbar.storage.security import WeakPassword
@@ -73,6 +73,7 @@ def db_upgrade(
     if revision != "head":
         return
     with _session(url) as session:
+        lock_for_setup(session.connection())  # one first admin when several run together
         admin = bootstrap_admin_from_settings(session, get_settings())
         if admin is not None:
             typer.echo(f"created the first admin account ({admin.id})")

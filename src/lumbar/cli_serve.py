@@ -7,8 +7,22 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from lumbar.storage.accounts import prepare_server
+from lumbar.storage.database import make_engine, make_session_factory
 from lumbar.storage.migrate import upgrade
-from lumbar.storage.settings import get_settings
+from lumbar.storage.settings import Settings, get_settings
+
+
+def prepare(settings: Settings) -> None:
+    """The first-run setup, once, before the workers start: they would otherwise race to
+    store the secret and the first admin (on SQLite a waiting writer can fail at once)."""
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            prepare_server(session, settings)
+            session.commit()
+    finally:
+        engine.dispose()
 
 
 def serve_command(
@@ -21,6 +35,7 @@ def serve_command(
     first. Several servers may share one PostgreSQL database."""
     settings = get_settings()
     upgrade(settings.database_url)
+    prepare(settings)
     uvicorn.run(
         "lumbar.api.app:create_app",
         factory=True,

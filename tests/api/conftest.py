@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,80 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@dataclass
+class ServerProcess:
+    """A `lumbar serve` process that has been started but may not answer yet."""
+
+    process: subprocess.Popen[bytes]
+    server: LiveServer
+
+    def wait_until_up(self) -> LiveServer:
+        """Poll /v1/health until it answers; fail with the log if the process exits first."""
+        for _ in range(300):
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited:\n{self.server.log.read_text()}")
+            try:
+                if httpx.get(f"{self.server.url}/v1/health", timeout=1).status_code == 200:
+                    return self.server
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise RuntimeError(f"the server did not start:\n{self.server.log.read_text()}")
+
+    def wait_for_log(self, text: str, count: int = 1) -> str:
+        """The log once `text` appears in it `count` times (e.g. once per worker)."""
+        for _ in range(300):
+            log = self.server.log.read_text()
+            if log.count(text) >= count:
+                return log
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.2)
+        raise RuntimeError(f"{text!r} did not appear {count} times:\n{log}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def spawn_server(
+    database: str,
+    folder: Path,
+    *,
+    name: str = "server",
+    workers: int = 1,
+    login_attempts_per_minute: int = 5,
+) -> ServerProcess:
+    """Start `lumbar serve` on `database` on a free port; its output goes to folder/name.log."""
+    port = _free_port()
+    log = folder / f"{name}.log"
+    env = {
+        **os.environ,
+        "LUMBAR_DATABASE_URL": database,
+        "LUMBAR_ADMIN_EMAIL": ADMIN[0],
+        "LUMBAR_ADMIN_PASSWORD": ADMIN[1],
+        "LUMBAR_LOGIN_ATTEMPTS_PER_MINUTE": str(login_attempts_per_minute),
+    }
+    command = [sys.executable, "-m", "lumbar", "serve", "--port", str(port)]
+    if workers != 1:
+        command += ["--workers", str(workers)]
+    with log.open("w") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+    return ServerProcess(process, LiveServer(f"http://127.0.0.1:{port}", log))
+
+
+@contextmanager
+def serve(
+    database: str, folder: Path, *, name: str = "server", workers: int = 1
+) -> Iterator[LiveServer]:
+    """A running `lumbar serve` on `database`, stopped at the end."""
+    started = spawn_server(database, folder, name=name, workers=workers)
+    try:
+        yield started.wait_until_up()
+    finally:
+        started.stop()
+
+
 @pytest.fixture(scope="module")
 def api_postgres() -> Iterator[PostgresServer]:
     bin_dir = find_bin_dir()
@@ -63,33 +138,5 @@ def live(
         database = f"sqlite:///{folder / 'lumbar.db'}"
     else:
         database = request.getfixturevalue("api_postgres").create_database("api")
-    port = _free_port()
-    log = folder / "server.log"
-    env = {
-        **os.environ,
-        "LUMBAR_DATABASE_URL": database,
-        "LUMBAR_ADMIN_EMAIL": ADMIN[0],
-        "LUMBAR_ADMIN_PASSWORD": ADMIN[1],
-        "LUMBAR_LOGIN_ATTEMPTS_PER_MINUTE": "5",
-    }
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "lumbar", "serve", "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError(f"the server did not start:\n{log.read_text()}")
-        yield LiveServer(url, log)
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with serve(database, folder) as server:
+        yield server

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from lumbar.storage.database import make_engine
+from lumbar.storage.database import SETUP_LOCK, lock_for_setup, make_engine
 from lumbar.storage.migrate import current_revision, downgrade, head_revision, upgrade
 from lumbar.storage.models import Base
+
+from .postgres import PostgresServer
 
 TABLES = {
     "clinics",
@@ -96,3 +103,89 @@ def test_sqlite_enforces_foreign_keys(tmp_path: Path) -> None:
             )
     finally:
         engine.dispose()
+
+
+def _waiting_for_the_setup_lock(connection: Connection) -> bool:
+    """Whether another session waits for the setup lock (read from pg_locks, not timed)."""
+    waiting = connection.execute(
+        text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            " AND (classid::bigint << 32) + objid::bigint = :key"
+        ),
+        {"key": SETUP_LOCK},
+    ).scalar()
+    return bool(waiting)
+
+
+def test_postgres_upgrade_waits_for_the_setup_lock(postgres_server: PostgresServer) -> None:
+    """A migration holds the setup lock, so servers started together migrate in turn."""
+    url = postgres_server.create_database("lock_wait")
+    holder = make_engine(url)
+    errors: list[BaseException] = []
+
+    def migrate() -> None:
+        try:
+            upgrade(url)
+        except BaseException as error:  # reported by the test thread
+            errors.append(error)
+
+    try:
+        with holder.connect() as connection:
+            transaction = connection.begin()
+            lock_for_setup(connection)
+            migration = threading.Thread(target=migrate)
+            migration.start()
+            for _ in range(500):
+                if _waiting_for_the_setup_lock(connection):
+                    break
+                time.sleep(0.02)
+            else:
+                raise AssertionError("the migration did not wait for the setup lock")
+            assert migration.is_alive()
+            assert current_revision(url) is None
+            transaction.commit()
+        migration.join()
+    finally:
+        holder.dispose()
+    assert errors == []
+    assert current_revision(url) == head_revision()
+
+
+def test_postgres_upgrades_started_together_on_a_fresh_database(
+    postgres_server: PostgresServer,
+) -> None:
+    """`lumbar db upgrade` in four processes at once: all succeed, one first admin."""
+    url = postgres_server.create_database("lock_race")
+    env = {
+        **os.environ,
+        "LUMBAR_ADMIN_EMAIL": "first@lumbar.test",
+        "LUMBAR_ADMIN_PASSWORD": "first-admin-password",
+    }
+    command = [sys.executable, "-m", "lumbar", "db", "upgrade", "--database-url", url]
+    runs = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for _ in range(4)
+    ]
+    outputs = [run.communicate()[0].decode() for run in runs]
+    assert [run.returncode for run in runs] == [0] * 4, outputs
+    assert sum("created the first admin" in output for output in outputs) == 1
+    assert current_revision(url) == head_revision()
+    assert _tables(url) == TABLES
+
+
+def test_database_errors_do_not_show_the_statement_parameters(url: str) -> None:
+    """A failed statement's error (which a server log may print) carries no values."""
+    marker = "secret-label-4f1c"
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection, pytest.raises(IntegrityError) as failed:
+            connection.execute(
+                text(
+                    "INSERT INTO patients (id, clinic_id, label, created_at)"
+                    " VALUES (:id, 'no-such-clinic', :label, '2026-01-01 00:00:00')"
+                ),
+                {"id": "p", "label": marker},
+            )
+    finally:
+        engine.dispose()
+    assert marker not in str(failed.value)

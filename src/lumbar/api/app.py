@@ -11,7 +11,7 @@ from lumbar.api import routes_accounts, routes_public, routes_records
 from lumbar.api.context import ServerState
 from lumbar.api.errors import install_error_handlers
 from lumbar.engine import default_model
-from lumbar.storage.accounts import bootstrap_admin_from_settings, server_secret
+from lumbar.storage.accounts import prepare_server
 from lumbar.storage.database import make_engine, make_session_factory
 from lumbar.storage.settings import Settings, get_settings
 from lumbar.web.app_setup import install_web_app, is_web_path
@@ -27,7 +27,9 @@ DESCRIPTION = (
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API on the configured database (migrations must be applied: `lumbar db upgrade`,
-    which `lumbar serve` runs first)."""
+    which `lumbar serve` runs first). Each process prepares the database on start
+    (`prepare_server`); nothing else is kept between requests, so any number of processes
+    may serve one PostgreSQL database."""
     chosen = settings or get_settings()
 
     @asynccontextmanager
@@ -35,8 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(chosen.database_url)
         sessions = make_session_factory(engine)
         with sessions() as session:
-            secret = server_secret(session, chosen)
-            bootstrap_admin_from_settings(session, chosen)
+            secret = prepare_server(session, chosen)
             session.commit()
         default_model()
         app.state.lumbar = ServerState(chosen, sessions, secret)

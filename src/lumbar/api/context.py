@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lumbar.kb.models import LANGUAGES
 from lumbar.storage.access import Actor, RecordError
 from lumbar.storage.accounts import user_for_api_key, user_for_token
+from lumbar.storage.records import MAX_OFFSET, MAX_PAGE_SIZE
 from lumbar.storage.settings import Settings
 
 bearer = HTTPBearer(auto_error=False, description="A token from POST /v1/auth/token.")
@@ -25,6 +27,8 @@ api_key_header = APIKeyHeader(
 Token = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 Key = Annotated[str | None, Depends(api_key_header)]
 Lang = Annotated[str | None, Query(description="en, uk or ru; else Accept-Language")]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items in a page.")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")]
 
 
 @dataclass(frozen=True)
@@ -59,8 +63,13 @@ def unit_of_work(request: Request) -> Iterator[Session]:
         session.close()
 
 
+REQUEST_ID = re.compile(r"[!-~]{1,64}")  # visible ASCII, as the audit log's column holds
+
+
 def request_id(request: Request) -> str:
-    return request.headers.get("X-Request-ID") or uuid.uuid4().hex
+    """The caller's X-Request-ID when it is 1-64 visible ASCII characters, else a new one."""
+    given = request.headers.get("X-Request-ID", "")
+    return given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 
 
 def client_address(request: Request) -> str | None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from lumbar.engine.answers import InvalidAnswers
@@ -27,6 +28,56 @@ HTTP_CODES = {
     422: "invalid",
     429: "too_many_requests",
 }
+ErrorCode = Literal[
+    "bad_request",
+    "unauthorized",
+    "forbidden",
+    "not_found",
+    "method_not_allowed",
+    "conflict",
+    "too_large",
+    "invalid",
+    "too_many_requests",
+    "error",
+]
+
+
+class ErrorField(BaseModel):
+    field: str = Field(description="The input at fault, e.g. `answers.age`, `pain`, `body`.")
+    problem: str
+
+
+class ErrorDetail(BaseModel):
+    code: ErrorCode = Field(description="Stable and machine-readable; follows the HTTP status.")
+    message: str = Field(description="For people; in English.")
+    fields: list[ErrorField] = Field(description="The inputs at fault; often empty.")
+
+
+class ErrorResponse(BaseModel):
+    """Every error the API answers has this shape."""
+
+    error: ErrorDetail
+
+
+_STRING = {"schema": {"type": "string"}}
+ERROR_RESPONSES: dict[int, dict[str, Any]] = {
+    401: {
+        "description": "Not signed in: no valid bearer token or API key (or a wrong password).",
+        "headers": {"WWW-Authenticate": {**_STRING, "required": True}},
+    },
+    403: {"description": "The caller's role may not do this."},
+    404: {"description": "No such record, or one the caller may not see (existence not revealed)."},
+    422: {"description": "The request is not valid; `fields` names the inputs at fault."},
+    429: {
+        "description": "Too many failed sign-ins for this account or address: wait.",
+        "headers": {"Retry-After": {**_STRING, "required": True, "description": "Seconds."}},
+    },
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route that can answer these error statuses (OpenAPI)."""
+    return {status: {**ERROR_RESPONSES[status], "model": ErrorResponse} for status in statuses}
 
 
 HtmlErrors = Callable[[Request, int, str, dict[str, str] | None], Response]
@@ -39,9 +90,7 @@ def error_response(
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     """The error as JSON with its HTTP status."""
-    error: dict[str, object] = {"code": HTTP_CODES.get(status, "error"), "message": message}
-    if fields:
-        error["fields"] = fields
+    error = {"code": HTTP_CODES.get(status, "error"), "message": message, "fields": fields or []}
     return JSONResponse({"error": error}, status_code=status, headers=headers)
 
 
@@ -100,6 +149,11 @@ def install_error_handlers(
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
+        if error.status_code == 400:
+            # FastAPI's answer to a body it cannot read (not UTF-8, for one); invalid JSON
+            # syntax is already a 422, and both are the same client mistake.
+            problem = [{"field": "body", "problem": "not readable as JSON"}]
+            return respond(request, 422, "the request body is not valid JSON", problem)
         headers = dict(error.headers or {})
         return respond(request, error.status_code, str(error.detail), headers=headers or None)
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Request
 
+from lumbar.api import replies
 from lumbar.api.context import (
     Key,
+    Limit,
+    Offset,
     Token,
     caller,
     client_address,
@@ -15,6 +18,7 @@ from lumbar.api.context import (
     server,
     unit_of_work,
 )
+from lumbar.api.errors import error_responses
 from lumbar.api.schemas import ApiKeyCreate, LoginRequest, UserCreate
 from lumbar.storage.access import audit, can_manage_users, can_read_audit
 from lumbar.storage.accounts import (
@@ -26,7 +30,7 @@ from lumbar.storage.accounts import (
     login,
 )
 from lumbar.storage.audit import list_audit
-from lumbar.storage.models import User
+from lumbar.storage.models import User, possible_id
 from lumbar.storage.security import WeakPassword, issue_token
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
@@ -43,7 +47,7 @@ def user_view(user: User) -> dict[str, Any]:
     }
 
 
-@router.post("/auth/token")
+@router.post("/auth/token", response_model=replies.Token, responses=error_responses(401, 422, 429))
 def sign_in(body: LoginRequest, request: Request) -> dict[str, Any]:
     """A short-lived bearer token for an email and password (limited attempts a minute)."""
     state = server(request)
@@ -67,14 +71,19 @@ def sign_in(body: LoginRequest, request: Request) -> dict[str, Any]:
         return {"access_token": token, "token_type": "bearer", "expires_in": minutes * 60}
 
 
-@router.get("/me")
+@router.get("/me", response_model=replies.Account, responses=error_responses(401))
 def me(request: Request, token: Token, key: Key) -> dict[str, Any]:
     """The signed-in account."""
     with unit_of_work(request) as session:
         return user_view(caller(session, request, token, key).user)
 
 
-@router.post("/users", status_code=201)
+@router.post(
+    "/users",
+    status_code=201,
+    response_model=replies.Account,
+    responses=error_responses(401, 403, 422),
+)
 def add_user(body: UserCreate, request: Request, token: Token, key: Key) -> dict[str, Any]:
     """Create an account (admins). A clinician needs a clinic, created when new."""
     with unit_of_work(request) as session:
@@ -82,18 +91,23 @@ def add_user(body: UserCreate, request: Request, token: Token, key: Key) -> dict
         if not can_manage_users(actor.user):
             audit(session, actor, "create", "user", outcome="denied")
             raise HTTPException(403, "only admins may create accounts")
-        clinic_id = None
-        if body.clinic:
-            clinic = find_clinic(session, body.clinic) or create_clinic(session, body.clinic, actor)
-            clinic_id = clinic.id
         try:
+            clinic_id = None
+            if body.clinic:
+                clinic = find_clinic(session, body.clinic)
+                clinic_id = (clinic or create_clinic(session, body.clinic, actor)).id
             user = create_user(session, body.email, body.password, body.role, clinic_id, actor)
         except (AccountError, WeakPassword) as error:
             raise HTTPException(422, str(error)) from error
         return user_view(user)
 
 
-@router.post("/users/{user_id}/api-keys", status_code=201)
+@router.post(
+    "/users/{user_id}/api-keys",
+    status_code=201,
+    response_model=replies.NewApiKey,
+    responses=error_responses(401, 403, 404, 422),
+)
 def add_api_key(
     user_id: str, body: ApiKeyCreate, request: Request, token: Token, key: Key
 ) -> dict[str, Any]:
@@ -103,22 +117,22 @@ def add_api_key(
         if not can_manage_users(actor.user):
             audit(session, actor, "create", "api_key", outcome="denied")
             raise HTTPException(403, "only admins may create API keys")
-        user = session.get(User, user_id)
+        user = session.get(User, user_id) if possible_id(user_id) else None
         if user is None:
             raise HTTPException(404, "no such user")
         api_key, secret = create_api_key(session, user, body.name, actor)
         return {"id": api_key.id, "prefix": api_key.prefix, "name": api_key.name, "key": secret}
 
 
-@router.get("/audit")
+@router.get("/audit", response_model=replies.AuditPage, responses=error_responses(401, 403, 422))
 def audit_log(
     request: Request,
     token: Token,
     key: Key,
     patient_id: str | None = None,
     action: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Audit events, newest first (admins)."""
     with unit_of_work(request) as session:

@@ -6,7 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from lumbar.api import replies
 from lumbar.api.context import Lang, language
+from lumbar.api.errors import error_responses
 from lumbar.api.presenting import assessment_view, question_view
 from lumbar.api.schemas import AssessRequest
 from lumbar.engine import assess, default_model
@@ -16,13 +18,13 @@ from lumbar.engine.interview import next_question, urgent_red_flags
 router = APIRouter(prefix="/v1", tags=["public"])
 
 
-@router.get("/health")
+@router.get("/health", response_model=replies.Health)
 def health() -> dict[str, str]:
     """The server is up; the knowledge base version it runs."""
     return {"status": "ok", "kb_version": default_model().kb.version}
 
 
-@router.post("/assess")
+@router.post("/assess", response_model=replies.StatelessAssessment, responses=error_responses(422))
 def stateless_assessment(
     body: AssessRequest,
     request: Request,

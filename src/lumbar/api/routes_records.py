@@ -10,7 +10,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from lumbar.api.context import Key, Lang, Token, caller, language, unit_of_work
+from lumbar.api import replies
+from lumbar.api.context import Key, Lang, Limit, Offset, Token, caller, language, unit_of_work
+from lumbar.api.errors import error_responses
 from lumbar.api.presenting import assessment_view, care_plan_view, question_view
 from lumbar.api.schemas import (
     AssessmentCreate,
@@ -24,11 +26,9 @@ from lumbar.engine.interview import next_question, urgent_red_flags
 from lumbar.storage import diary, interviews, records
 from lumbar.storage.access import AccessDenied
 from lumbar.storage.models import Assessment, DiaryEntry, InterviewSession, Patient
-from lumbar.storage.programme import patient_programme
+from lumbar.storage.programme import check_not_in_the_future, programme_records
 
 router = APIRouter(prefix="/v1", tags=["records"])
-Limit = Annotated[int, Query(ge=1, le=100)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 def patient_view(patient: Patient) -> dict[str, Any]:
@@ -88,7 +88,12 @@ def diary_view(entry: DiaryEntry) -> dict[str, Any]:
     }
 
 
-@router.post("/patients", status_code=201)
+@router.post(
+    "/patients",
+    status_code=201,
+    response_model=replies.Patient,
+    responses=error_responses(401, 403, 422),
+)
 def add_patient(body: PatientCreate, request: Request, token: Token, key: Key) -> dict[str, Any]:
     """A new patient of the clinician's clinic."""
     with unit_of_work(request) as session:
@@ -102,7 +107,9 @@ def add_patient(body: PatientCreate, request: Request, token: Token, key: Key) -
         return patient_view(patient)
 
 
-@router.get("/patients")
+@router.get(
+    "/patients", response_model=replies.PatientPage, responses=error_responses(401, 403, 422)
+)
 def list_patients(
     request: Request, token: Token, key: Key, limit: Limit = 50, offset: Offset = 0
 ) -> dict[str, Any]:
@@ -119,14 +126,23 @@ def list_patients(
         return {"items": [patient_view(p) for p in patients], "limit": limit, "offset": offset}
 
 
-@router.get("/patients/{patient_id}")
+@router.get(
+    "/patients/{patient_id}",
+    response_model=replies.Patient,
+    responses=error_responses(401, 404, 422),
+)
 def read_patient(patient_id: str, request: Request, token: Token, key: Key) -> dict[str, Any]:
     with unit_of_work(request) as session:
         actor = caller(session, request, token, key)
         return patient_view(records.get_patient(session, actor, patient_id))
 
 
-@router.post("/patients/{patient_id}/assessments", status_code=201)
+@router.post(
+    "/patients/{patient_id}/assessments",
+    status_code=201,
+    response_model=replies.Assessment,
+    responses=error_responses(401, 404, 422),
+)
 def add_assessment(
     patient_id: str,
     body: AssessmentCreate,
@@ -142,7 +158,11 @@ def add_assessment(
         return stored_assessment_view(stored, language(request, lang))
 
 
-@router.get("/patients/{patient_id}/assessments")
+@router.get(
+    "/patients/{patient_id}/assessments",
+    response_model=replies.AssessmentPage,
+    responses=error_responses(401, 404, 422),
+)
 def list_assessments(
     patient_id: str,
     request: Request,
@@ -161,7 +181,11 @@ def list_assessments(
         return {"items": items, "limit": limit, "offset": offset}
 
 
-@router.get("/assessments/{assessment_id}")
+@router.get(
+    "/assessments/{assessment_id}",
+    response_model=replies.Assessment,
+    responses=error_responses(401, 404, 422),
+)
 def read_assessment(
     assessment_id: str, request: Request, token: Token, key: Key, lang: Lang = None
 ) -> dict[str, Any]:
@@ -171,7 +195,11 @@ def read_assessment(
         return stored_assessment_view(stored, language(request, lang))
 
 
-@router.get("/assessments/{assessment_id}/care-plan")
+@router.get(
+    "/assessments/{assessment_id}/care-plan",
+    response_model=replies.CarePlan,
+    responses=error_responses(401, 404, 422),
+)
 def read_care_plan(
     assessment_id: str, request: Request, token: Token, key: Key, lang: Lang = None
 ) -> dict[str, Any]:
@@ -183,7 +211,7 @@ def read_care_plan(
         return care_plan_view(default_model().kb, stored.result, language(request, lang), clinician)
 
 
-@router.get("/queue")
+@router.get("/queue", response_model=replies.QueuePage, responses=error_responses(401, 403, 422))
 def red_flag_queue(
     request: Request, token: Token, key: Key, limit: Limit = 50, offset: Offset = 0
 ) -> dict[str, Any]:
@@ -206,7 +234,12 @@ def red_flag_queue(
         return {"items": items, "limit": limit, "offset": offset}
 
 
-@router.post("/patients/{patient_id}/interviews", status_code=201)
+@router.post(
+    "/patients/{patient_id}/interviews",
+    status_code=201,
+    response_model=replies.Interview,
+    responses=error_responses(401, 404, 422),
+)
 def start_interview(
     patient_id: str, body: InterviewCreate, request: Request, token: Token, key: Key
 ) -> dict[str, Any]:
@@ -217,7 +250,11 @@ def start_interview(
         return interview_view(interview, body.language)
 
 
-@router.get("/interviews/{interview_id}")
+@router.get(
+    "/interviews/{interview_id}",
+    response_model=replies.Interview,
+    responses=error_responses(401, 404, 422),
+)
 def read_interview(
     interview_id: str, request: Request, token: Token, key: Key, lang: Lang = None
 ) -> dict[str, Any]:
@@ -227,7 +264,11 @@ def read_interview(
         return interview_view(interview, lang or interview.language)
 
 
-@router.put("/interviews/{interview_id}/answers")
+@router.put(
+    "/interviews/{interview_id}/answers",
+    response_model=replies.Interview,
+    responses=error_responses(401, 404, 422),
+)
 def save_answers(
     interview_id: str, body: InterviewAnswers, request: Request, token: Token, key: Key
 ) -> dict[str, Any]:
@@ -240,7 +281,12 @@ def save_answers(
         return interview_view(interview, interview.language)
 
 
-@router.post("/interviews/{interview_id}/finish", status_code=201)
+@router.post(
+    "/interviews/{interview_id}/finish",
+    status_code=201,
+    response_model=replies.Assessment,
+    responses=error_responses(401, 404, 422),
+)
 def finish_interview(
     interview_id: str, request: Request, token: Token, key: Key, lang: Lang = None
 ) -> dict[str, Any]:
@@ -251,18 +297,28 @@ def finish_interview(
         return stored_assessment_view(stored, language(request, lang))
 
 
-@router.post("/patients/{patient_id}/diary", status_code=201)
+@router.post(
+    "/patients/{patient_id}/diary",
+    status_code=201,
+    response_model=replies.DiaryEntry,
+    responses=error_responses(401, 404, 422),
+)
 def add_diary_entry(
     patient_id: str, body: DiaryCreate, request: Request, token: Token, key: Key
 ) -> dict[str, Any]:
-    """One day of the pain diary (one entry a day)."""
+    """One day of the pain diary (one entry a day), not later than tomorrow."""
     with unit_of_work(request) as session:
         actor = caller(session, request, token, key)
+        check_not_in_the_future("day", body.day)
         entry = diary.add_diary_entry(session, actor, patient_id, **body.model_dump())
         return diary_view(entry)
 
 
-@router.get("/patients/{patient_id}/diary")
+@router.get(
+    "/patients/{patient_id}/diary",
+    response_model=replies.DiaryPage,
+    responses=error_responses(401, 404, 422),
+)
 def list_diary(
     patient_id: str,
     request: Request,
@@ -282,7 +338,11 @@ def list_diary(
         return {"items": [diary_view(e) for e in entries], "limit": limit, "offset": offset}
 
 
-@router.get("/patients/{patient_id}/programme")
+@router.get(
+    "/patients/{patient_id}/programme",
+    response_model=replies.Programme,
+    responses=error_responses(401, 403, 404, 422),
+)
 def read_programme(
     patient_id: str,
     request: Request,
@@ -294,15 +354,17 @@ def read_programme(
         bool, Query(description="A clinician has seen the person and cleared exercise.")
     ] = False,
 ) -> dict[str, Any]:
-    """The exercise programme from the latest assessment and the diary since it."""
+    """The exercise programme from the latest assessment and the diary since it, as of
+    `today` (default: the server's date; not later than tomorrow)."""
     with unit_of_work(request) as session:
         actor = caller(session, request, token, key)
+        if today is not None:
+            check_not_in_the_future("today", today)
         if cleared and actor.user.role != "clinician":
             raise HTTPException(403, "only a clinician can clear exercise")
-        found = patient_programme(
-            session, actor, patient_id, today=today, days=days, cleared=cleared
-        )
-        if found is None:
+        source = programme_records(session, actor, patient_id)
+        if source is None:
             raise HTTPException(404, "the patient has no assessment yet")
-        latest, programme = found
-        return {"assessment_id": latest.id, **asdict(programme)}
+    # Built after the transaction: its audit events are committed and no lock is held.
+    programme = source.programme(today=today, days=days, cleared=cleared)
+    return {"assessment_id": source.assessment_id, **asdict(programme)}

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL characters
+
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -18,12 +20,14 @@ class AssessRequest(Body):
 
 
 class LoginRequest(Body):
-    email: str = Field(min_length=3, max_length=320)
+    email: str = Field(min_length=3, max_length=320, pattern=NO_NUL)
     password: str = Field(min_length=1, max_length=1024)
 
 
 class PatientCreate(Body):
-    label: str | None = Field(default=None, max_length=100, description="The clinic's reference.")
+    label: str | None = Field(
+        default=None, max_length=100, pattern=NO_NUL, description="The clinic's reference."
+    )
     sex: Literal["female", "male"] | None = None
     birth_year: int | None = Field(default=None, ge=1900, le=2100)
 
@@ -52,11 +56,13 @@ class DiaryCreate(Body):
 
 
 class UserCreate(Body):
-    email: str = Field(min_length=3, max_length=320)
+    email: str = Field(min_length=3, max_length=320, pattern=NO_NUL)
     password: str = Field(min_length=10, max_length=1024)
     role: Literal["patient", "clinician", "admin"]
-    clinic: str | None = Field(default=None, max_length=200, description="Clinic name.")
+    clinic: str | None = Field(
+        default=None, max_length=200, pattern=NO_NUL, description="Clinic name."
+    )
 
 
 class ApiKeyCreate(Body):
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100, pattern=NO_NUL)

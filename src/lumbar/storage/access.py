@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from lumbar.engine.answers import AnswerProblem
 from lumbar.storage.audit import record_audit
-from lumbar.storage.models import AuditEvent, Patient, User
+from lumbar.storage.models import AuditEvent, Patient, User, possible_id
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def accessible_patient(
     resource_id: str | None = None,
 ) -> Patient:
     """The patient if the actor may access their records; else audit and raise."""
-    patient = session.get(Patient, patient_id)
+    patient = session.get(Patient, patient_id) if possible_id(patient_id) else None
     if patient is None:
         audit(
             session,

@@ -14,7 +14,17 @@ from sqlalchemy.orm import Session
 
 from lumbar.storage.access import Actor, audit
 from lumbar.storage.audit import count_events, record_audit
-from lumbar.storage.models import ROLES, ApiKey, Clinic, Patient, ServerSecret, User, utc_now
+from lumbar.storage.database import lock_for_setup
+from lumbar.storage.models import (
+    ROLES,
+    ApiKey,
+    Clinic,
+    Patient,
+    ServerSecret,
+    User,
+    storable,
+    utc_now,
+)
 from lumbar.storage.security import (
     InvalidToken,
     account_key,
@@ -44,6 +54,8 @@ def normalize_email(email: str) -> str:
 
 
 def create_clinic(session: Session, name: str, actor: Actor | None = None) -> Clinic:
+    if not storable(name):
+        raise AccountError("a clinic name must not contain NUL characters")
     if find_clinic(session, name) is not None:
         raise AccountError(f"a clinic named {name!r} exists")
     clinic = Clinic(name=name)
@@ -54,10 +66,14 @@ def create_clinic(session: Session, name: str, actor: Actor | None = None) -> Cl
 
 
 def find_clinic(session: Session, name: str) -> Clinic | None:
+    if not storable(name):
+        return None  # no clinic has such a name
     return session.scalar(select(Clinic).where(Clinic.name == name))
 
 
 def find_user(session: Session, email: str) -> User | None:
+    if not storable(email):
+        return None  # no account has such an email
     return session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
@@ -76,8 +92,8 @@ def create_user(
     email = normalize_email(email)
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
-    if "@" not in email:
-        raise AccountError("the email address needs an @")
+    if "@" not in email or not storable(email):
+        raise AccountError("the email address needs an @ and no NUL characters")
     if role == "clinician" and clinic_id is None:
         raise AccountError("a clinician account needs a clinic")
     if find_user(session, email) is not None:
@@ -246,6 +262,16 @@ def server_secret(session: Session, settings: Settings) -> str:
         stored = session.get(ServerSecret, 1)
     assert stored is not None
     return stored.secret
+
+
+def prepare_server(session: Session, settings: Settings) -> str:
+    """What a server process needs before it serves, done under the setup lock so servers
+    and workers starting together do it once: the token-signing secret (returned) and the
+    first admin from the settings. The caller commits."""
+    lock_for_setup(session.connection())
+    secret = server_secret(session, settings)
+    bootstrap_admin_from_settings(session, settings)
+    return secret
 
 
 def bootstrap_admin(session: Session, email: str, password: str) -> User | None:

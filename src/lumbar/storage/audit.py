@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from lumbar.storage.models import AuditEvent, utc_now
 
 MAX_PAGE_SIZE = 500
+MAX_OFFSET = 1_000_000_000  # a larger one overflows SQL integers
 
 
 def record_audit(
@@ -29,22 +30,34 @@ def record_audit(
     request_id: str | None = None,
     at: datetime | None = None,
 ) -> AuditEvent:
-    """Add one audit event to the session (it is written with the session's transaction)."""
+    """Add one audit event to the session (it is written with the session's transaction).
+
+    Ids a client sent (of records that may not exist) and its request id are kept as far as
+    their columns allow, NUL characters replaced, so a refused attempt is always recorded.
+    """
     event = AuditEvent(
         at=at or utc_now(),
         actor_user_id=actor_user_id,
         actor_kind=actor_kind,
         action=action,
         resource_type=resource_type,
-        resource_id=resource_id,
-        patient_id=patient_id,
-        client_address=client_address,
+        resource_id=_fit(resource_id, AuditEvent.resource_id),
+        patient_id=_fit(patient_id, AuditEvent.patient_id),
+        client_address=_fit(client_address, AuditEvent.client_address),
         outcome=outcome,
-        request_id=request_id,
+        request_id=_fit(request_id, AuditEvent.request_id),
     )
     session.add(event)
     session.flush()
     return event
+
+
+def _fit(value: str | None, column: InstrumentedAttribute[str | None]) -> str | None:
+    """The value cut to the column's length, NUL characters replaced (PostgreSQL refuses them)."""
+    if value is None:
+        return None
+    length = column.type.length
+    return value.replace("\x00", "\ufffd")[:length]
 
 
 def list_audit(
@@ -59,8 +72,8 @@ def list_audit(
     offset: int = 0,
 ) -> list[AuditEvent]:
     """Audit events matching every filter given, newest first."""
-    if not 1 <= limit <= MAX_PAGE_SIZE or offset < 0:
-        raise ValueError(f"limit must be 1 to {MAX_PAGE_SIZE} and offset 0 or more")
+    if not 1 <= limit <= MAX_PAGE_SIZE or not 0 <= offset <= MAX_OFFSET:
+        raise ValueError(f"limit must be 1 to {MAX_PAGE_SIZE} and offset 0 to {MAX_OFFSET}")
     query = select(AuditEvent)
     if since is not None:
         query = query.where(AuditEvent.at >= since)
@@ -69,9 +82,9 @@ def list_audit(
     if actor_user_id is not None:
         query = query.where(AuditEvent.actor_user_id == actor_user_id)
     if patient_id is not None:
-        query = query.where(AuditEvent.patient_id == patient_id)
+        query = query.where(AuditEvent.patient_id == _fit(patient_id, AuditEvent.patient_id))
     if action is not None:
-        query = query.where(AuditEvent.action == action)
+        query = query.where(AuditEvent.action == _fit(action, AuditEvent.action))
     query = query.order_by(AuditEvent.id.desc()).limit(limit).offset(offset)
     return list(session.scalars(query))
 

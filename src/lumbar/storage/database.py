@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -45,16 +45,32 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def make_engine(url: str | URL) -> Engine:
-    """An engine for `url`; a SQLite file's folder is created on first use."""
+    """An engine for `url`; a SQLite file's folder is created on first use. Its errors never
+    show the statement's parameters (health data), so a logged traceback holds none."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
     path = _sqlite_file(parsed)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(parsed)
+    engine = create_engine(parsed, hide_parameters=True)
     _configure_sqlite(engine)
     return engine
+
+
+SETUP_LOCK = int.from_bytes(b"lumbar")  # the PostgreSQL advisory lock key for setup
+
+
+def lock_for_setup(connection: Connection) -> None:
+    """Hold the database's setup lock until the transaction ends, so processes that start
+    together migrate the schema and store the first-run rows one after the other.
+
+    On PostgreSQL an advisory lock, waited for: a second server's migration then finds the
+    schema at head, and its first-run setup finds the secret and the admin. On SQLite
+    nothing: one `lumbar serve` migrates and sets up before it starts its workers.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SETUP_LOCK})
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

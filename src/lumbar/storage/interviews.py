@@ -20,7 +20,7 @@ from lumbar.storage.access import (
     accessible_patient,
     audit,
 )
-from lumbar.storage.models import Assessment, InterviewSession, Patient, utc_now
+from lumbar.storage.models import Assessment, InterviewSession, Patient, possible_id, utc_now
 from lumbar.storage.records import json_ready, store_assessment
 
 RESOURCE = "interview_session"
@@ -46,7 +46,8 @@ def _interview(
     session: Session, actor: Actor, interview_id: str, action: str, in_progress: bool
 ) -> tuple[InterviewSession, Patient]:
     """The interview and its patient, if the actor may access it and (if asked) it is open."""
-    interview = session.get(InterviewSession, interview_id)
+    found = possible_id(interview_id)
+    interview = session.get(InterviewSession, interview_id) if found else None
     if interview is None:
         audit(session, actor, action, RESOURCE, outcome="not_found", resource_id=interview_id)
         raise RecordNotFound(f"no interview session {interview_id}")

@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.engine import URL
 
-from lumbar.storage.database import make_engine
+from lumbar.storage.database import lock_for_setup, make_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -24,10 +24,14 @@ def _config(connection: Connection | None = None) -> Config:
 
 
 def upgrade(url: str | URL, revision: str = "head") -> None:
-    """Migrate the database at `url` up to `revision`, in one transaction."""
+    """Migrate the database at `url` up to `revision`, in one transaction, holding the setup
+    lock: of servers started together on one PostgreSQL database, one migrates and the
+    others wait for it and find the schema at `revision` (without it, both create tables
+    and one fails)."""
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
+            lock_for_setup(connection)
             command.upgrade(_config(connection), revision)
     finally:
         engine.dispose()
@@ -38,6 +42,7 @@ def downgrade(url: str | URL, revision: str) -> None:
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
+            lock_for_setup(connection)
             command.downgrade(_config(connection), revision)
     finally:
         engine.dispose()

@@ -48,6 +48,16 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+def storable(text: str) -> bool:
+    """Whether both databases can store the text: PostgreSQL refuses NUL characters."""
+    return "\x00" not in text
+
+
+def possible_id(value: str) -> bool:
+    """Whether `value` could be the id of a row; no row has any other (so no need to ask)."""
+    return 0 < len(value) <= ID_LENGTH and storable(value)
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 

@@ -1,20 +1,34 @@
-"""The exercise programme of a stored patient: the latest assessment and the diary since it."""
+"""The exercise programme of a stored patient: the latest assessment and the diary since it.
+
+Reading (audited, inside the transaction) and building (pure, after it: a long replay must
+not hold a database lock) are separate steps.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
 from lumbar.engine import assess
 from lumbar.engine.diary import DiaryEntry as DiaryDay
-from lumbar.engine.programme import Programme, build_programme
+from lumbar.engine.programme import DiaryError, Programme, build_programme
 from lumbar.storage import diary, records
 from lumbar.storage.access import Actor
-from lumbar.storage.models import Assessment, DiaryEntry
+from lumbar.storage.models import DiaryEntry, utc_now
 
 DIARY_DAYS_READ = 100
+FUTURE_DAYS = 1  # a person's date may be a day ahead of the server's UTC date
+
+
+def check_not_in_the_future(field: str, day: date) -> None:
+    """Diary days and the programme's `today` are days that have begun somewhere on Earth:
+    a date years ahead would make the programme replay every day up to it."""
+    latest = utc_now().date() + timedelta(days=FUTURE_DAYS)
+    if day > latest:
+        raise DiaryError(field, f"must not be after {latest.isoformat()}")
 
 
 def diary_days(entries: Iterable[DiaryEntry]) -> list[DiaryDay]:
@@ -35,16 +49,31 @@ def diary_days(entries: Iterable[DiaryEntry]) -> list[DiaryDay]:
     )
 
 
-def patient_programme(
-    session: Session,
-    actor: Actor,
-    patient_id: str,
-    *,
-    today: date | None = None,
-    days: int = 7,
-    cleared: bool = False,
-) -> tuple[Assessment, Programme] | None:
-    """The programme from the patient's latest assessment, or None before the first one.
+@dataclass(frozen=True)
+class ProgrammeRecords:
+    """What a patient's programme is built from."""
+
+    assessment_id: str
+    answers: dict[str, object]
+    start: date  # the day of the latest assessment
+    diary: list[DiaryDay]  # the entries since then, earliest first
+
+    def programme(
+        self, *, today: date | None = None, days: int = 7, cleared: bool = False
+    ) -> Programme:
+        """The programme as of `today` (default: today's UTC date, or the last diary day)."""
+        return build_programme(
+            assess(self.answers),
+            self.diary,
+            start=self.start,
+            today=max([self.start, today or utc_now().date(), *(e.day for e in self.diary)]),
+            days=days,
+            cleared=cleared,
+        )
+
+
+def programme_records(session: Session, actor: Actor, patient_id: str) -> ProgrammeRecords | None:
+    """The latest assessment and the diary since it, or None before the first assessment.
 
     Access is checked (and audited) by the record functions it reads through.
     """
@@ -55,13 +84,4 @@ def patient_programme(
     stored = diary.list_diary_entries(
         session, actor, patient_id, start=start, limit=DIARY_DAYS_READ
     )
-    entries = diary_days(stored)
-    programme = build_programme(
-        assess(latest[0].answers),
-        entries,
-        start=start,
-        today=max([start, today or date.today(), *(e.day for e in entries)]),
-        days=days,
-        cleared=cleared,
-    )
-    return latest[0], programme
+    return ProgrammeRecords(latest[0].id, dict(latest[0].answers), start, diary_days(stored))

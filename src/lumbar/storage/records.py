@@ -25,16 +25,17 @@ from lumbar.storage.access import (
     accessible_patient,
     audit,
 )
-from lumbar.storage.models import SEXES, Assessment, Patient, utc_now
+from lumbar.storage.models import SEXES, Assessment, Patient, possible_id, storable, utc_now
 
 MAX_PAGE_SIZE = 100
+MAX_OFFSET = 1_000_000_000  # far beyond any list; a larger one overflows SQL integers
 BIRTH_YEARS = range(1900, 2101)  # as the database's CHECK
 
 
 def check_page(limit: int, offset: int) -> None:
-    """Raise InvalidRecord unless 1 <= limit <= MAX_PAGE_SIZE and offset >= 0."""
-    if not 1 <= limit <= MAX_PAGE_SIZE or offset < 0:
-        raise InvalidRecord(f"limit must be 1 to {MAX_PAGE_SIZE} and offset 0 or more")
+    """Raise InvalidRecord unless 1 <= limit <= MAX_PAGE_SIZE and 0 <= offset <= MAX_OFFSET."""
+    if not 1 <= limit <= MAX_PAGE_SIZE or not 0 <= offset <= MAX_OFFSET:
+        raise InvalidRecord(f"limit must be 1 to {MAX_PAGE_SIZE} and offset 0 to {MAX_OFFSET}")
 
 
 def json_ready(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -56,6 +57,9 @@ def create_patient(
     if not (user.active and user.role == "clinician"):
         audit(session, actor, "create", "patient", outcome="denied")
         raise AccessDenied("only clinicians add patients")
+    if label is not None and not storable(label):
+        audit(session, actor, "create", "patient", outcome="invalid")
+        raise InvalidRecord("label must not contain NUL characters")
     if sex is not None and sex not in SEXES:
         audit(session, actor, "create", "patient", outcome="invalid")
         raise InvalidRecord(f"sex must be one of {', '.join(SEXES)}")
@@ -148,7 +152,7 @@ def save_assessment(
 
 
 def get_assessment(session: Session, actor: Actor, assessment_id: str) -> Assessment:
-    assessment = session.get(Assessment, assessment_id)
+    assessment = session.get(Assessment, assessment_id) if possible_id(assessment_id) else None
     if assessment is None:
         audit(session, actor, "read", "assessment", outcome="not_found", resource_id=assessment_id)
         raise RecordNotFound(f"no assessment {assessment_id}")

@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 from lumbar.api.context import unit_of_work
 from lumbar.engine import default_model
 from lumbar.engine.programme import DiaryError
+from lumbar.programme_text import SHOWN_DAYS
 from lumbar.storage import diary, records
 from lumbar.storage.access import Actor, InvalidRecord
 from lumbar.storage.models import Assessment, Patient
-from lumbar.storage.programme import diary_days, patient_programme
+from lumbar.storage.programme import check_not_in_the_future, diary_days, programme_records
 from lumbar.web.diary_chart import diary_chart_svg, diary_trend
 from lumbar.web.report_pdf import report_pdf
 from lumbar.web.result_page import programme_context, result_context
@@ -66,8 +67,10 @@ def _patient_page(
     assessments = records.list_assessments(session, actor, patient_id, limit=ASSESSMENTS_SHOWN)
     entries = diary_days(diary.list_diary_entries(session, actor, patient_id, limit=DIARY_SHOWN))
     kb = default_model().kb
-    found = patient_programme(session, actor, patient_id, days=3)
-    programme: dict[str, Any] = programme_context(found[1], who.lang) if found else {}
+    source = programme_records(session, actor, patient_id)
+    programme: dict[str, Any] = (
+        programme_context(source.programme(days=SHOWN_DAYS), who.lang) if source else {}
+    )
     today = date.today()
     return render(
         request,
@@ -85,7 +88,7 @@ def _patient_page(
         warning_signs=_diary_form_words(who.lang),
         diary_error=diary_error,
         clinician=_is_clinician(who),
-        has_programme=found is not None,
+        has_programme=source is not None,
         **programme,
     )
 
@@ -117,6 +120,7 @@ async def add_diary_entry(patient_id: str, request: Request) -> Response:
         check_csrf(request, form)
         try:
             day = date.fromisoformat(str(form.get("day") or ""))
+            check_not_in_the_future("day", day)
             signs = {fid: form.get(f"sign_{fid}") == "yes" for fid, _ in _diary_form_words("en")}
             diary.add_diary_entry(
                 session,
@@ -129,7 +133,7 @@ async def add_diary_entry(patient_id: str, request: Request) -> Response:
                 warning_signs=signs,
                 exercises_done=[str(v) for v in form.getlist("exercise")],
             )
-        except (ValueError, InvalidRecord) as error:
+        except (ValueError, InvalidRecord) as error:  # DiaryError is a ValueError
             message = word("web_diary_invalid", who.lang, problem=str(error))
             return _patient_page(
                 request, session, who, actor, patient_id, status=422, diary_error=message
@@ -147,13 +151,13 @@ def assessment_page(assessment_id: str, request: Request) -> Response:
     with unit_of_work(request) as session:
         who, actor = _signed_in(request, session)
         stored = _stored(session, actor, assessment_id)
-        found = patient_programme(session, actor, stored.patient_id, days=3)
-        latest = found is not None and found[0].id == stored.id
+        source = programme_records(session, actor, stored.patient_id)
+        latest = source is not None and source.assessment_id == stored.id
         context = result_context(
             stored.result,
             who.lang,
             clinician=_is_clinician(who),
-            programme=found[1] if found is not None and latest else None,
+            programme=source.programme(days=SHOWN_DAYS) if source and latest else None,
         )
         return render(request, who, "result.html", stored=stored, state="", **context)
 
