@@ -344,3 +344,37 @@ def test_pages_are_accessible_basics(web_server: str, browser: Any) -> None:
         assert page.evaluate(check) == [], path
         assert page.locator("main h1").count() >= 1, path
     page.close()
+
+
+def test_the_interview_works_by_keyboard_alone(web_server: str, browser: Any) -> None:
+    page = browser.new_page(viewport=PHONE)
+    page.goto(web_server + "/interview?lang=en")
+    page.keyboard.type("44")  # the age field has the focus
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.get_attribute("input[name=question]", "value") == "sex"
+    page.focus("button[name=reply][value=male]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.get_attribute("input[name=question]", "value") == "location"
+    page.locator("#finding-loc_lower_back_central").focus()
+    page.keyboard.press("Space")
+    assert page.is_checked("#finding-loc_lower_back_central")
+    page.close()
+
+
+def test_no_page_scrolls_sideways_on_a_small_phone(web_server: str, browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 320, "height": 640})
+    wider = "() => document.scrollingElement.scrollWidth - window.innerWidth"
+    page.goto(web_server + "/?lang=uk")
+    assert page.evaluate(wider) <= 0
+    page.click("a[href='/interview']")
+    answer_page(page, {"age": 70})
+    answer_page(page, {"sex": "female"})
+    assert page.evaluate(wider) <= 0  # the body map page
+    for _ in range(MAX_PAGES):
+        if page.locator("#triage-label").count():
+            break
+        answer_page(page, person(vignette_for("consultation_24")) | {"age": 70})
+    assert page.evaluate(wider) <= 0
+    page.close()
