@@ -9,22 +9,11 @@ import pytest
 
 from lumbar.engine import assess
 
+from ..live_server import STRAIN as LIFTING
 from .conftest import ADMIN, LiveServer
 
 PASSWORD = "patient-password-1"
-STRAIN = {
-    "age": 40,
-    "sex": "male",
-    "loc_lower_back_central": True,
-    "onset_after_lifting": True,
-    "duration": "days",
-    "worse_with_movement": True,
-    "pain_severity": 6,
-    "fever": False,
-    "bladder_dysfunction": False,
-    "saddle_anesthesia": False,
-    "history_cancer": False,
-}
+STRAIN = {**LIFTING, "worse_with_movement": True}
 
 
 @pytest.fixture(scope="module")

@@ -38,17 +38,10 @@ from schemathesis.specs.openapi.checks import (
 
 from lumbar.api.app import create_app
 
+from ..live_server import STRAIN
 from .conftest import ADMIN, LiveServer, serve
 
 PASSWORD = "conformance-password-1"
-STRAIN = {
-    "age": 40,
-    "sex": "male",
-    "loc_lower_back_central": True,
-    "onset_after_lifting": True,
-    "duration": "days",
-    "pain_severity": 6,
-}
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

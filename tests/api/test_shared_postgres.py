@@ -20,18 +20,11 @@ import pytest
 
 from lumbar.storage.migrate import current_revision, head_revision
 
+from ..live_server import STRAIN
 from ..storage.postgres import PostgresServer
 from .conftest import ADMIN, LiveServer, ServerProcess, spawn_server
 
 PASSWORD = "shared-password-1"
-STRAIN = {
-    "age": 40,
-    "sex": "male",
-    "loc_lower_back_central": True,
-    "onset_after_lifting": True,
-    "duration": "days",
-    "pain_severity": 6,
-}
 _databases = itertools.count()
 
 

@@ -10,12 +10,10 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from ..live_server import running_server
+from ..live_server import ADMIN, serve
 
-ADMIN = ("admin@lumbar.test", "admin-password-1")
 CLINICIAN = ("doctor@clinic.test", "doctor-password-1", "Riverside Clinic")
 CHROMIUM = os.environ.get("LUMBAR_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -37,16 +35,9 @@ ARTIFACTS = Path(os.environ.get("LUMBAR_ARTIFACTS", Path(__file__).parents[2] / 
 def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The server, with an admin from the environment and one clinician of one clinic."""
     folder = tmp_path_factory.mktemp("web")
-    env = {
-        "LUMBAR_ADMIN_EMAIL": ADMIN[0],
-        "LUMBAR_ADMIN_PASSWORD": ADMIN[1],
-        "LUMBAR_LOGIN_ATTEMPTS_PER_MINUTE": "50",
-    }
-    with running_server(f"sqlite:///{folder / 'lumbar.db'}", folder / "server.log", env) as url:
-        with httpx.Client(base_url=url, timeout=30) as client:
-            token = client.post(
-                "/v1/auth/token", json={"email": ADMIN[0], "password": ADMIN[1]}
-            ).json()["access_token"]
+    database = f"sqlite:///{folder / 'lumbar.db'}"
+    with serve(database, folder, login_attempts_per_minute=50) as server:
+        with server.client(server.token(*ADMIN)) as client:
             created = client.post(
                 "/v1/users",
                 json={
@@ -55,10 +46,9 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                     "role": "clinician",
                     "clinic": CLINICIAN[2],
                 },
-                headers={"Authorization": f"Bearer {token}"},
             )
             assert created.status_code == 201, created.text
-        yield url
+        yield server.url
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from lumbar.api.context import unit_of_work
 from lumbar.engine import InvalidAnswers, assess, default_model
@@ -120,17 +121,22 @@ def interview_start(request: Request) -> Response:
     return _question_page(request, who, state, question, patient=patient)
 
 
-@router.post("/interview", response_class=HTMLResponse)
-async def interview_step(request: Request) -> Response:
-    """Record the reply (or go back, or finish now) and show the next question or the result."""
+async def _posted_interview(request: Request) -> tuple[Visitor, FormData, InterviewState]:
+    """The visitor, the form (its CSRF token checked) and the interview state it carries."""
     form = await request.form()
     with unit_of_work(request) as session:
         who = visitor(request, session)
     check_csrf(request, form)
     try:
-        state = decode_state(form.get("state"))
+        return who, form, decode_state(form.get("state"))
     except BadForm as error:
-        return render(request, who, "error.html", status=422, message=str(error))
+        raise HTTPException(422, str(error)) from error
+
+
+@router.post("/interview", response_class=HTMLResponse)
+async def interview_step(request: Request) -> Response:
+    """Record the reply (or go back, or finish now) and show the next question or the result."""
+    who, form, state = await _posted_interview(request)
     patient = str(form.get("patient") or "")
     switch = form.get("lang_switch")
     action = form.get("action", "answer")
@@ -174,18 +180,9 @@ def _error_words(who: Visitor, question: Question, error: Exception) -> str:
 @router.post("/report.pdf")
 async def anonymous_report(request: Request) -> Response:
     """The PDF report of answers carried in the page (nothing stored)."""
-    form = await request.form()
-    with unit_of_work(request) as session:
-        who = visitor(request, session)
-    check_csrf(request, form)
-    try:
-        state = decode_state(form.get("state"))
-    except BadForm as error:
-        return render(request, who, "error.html", status=422, message=str(error))
+    who, _, state = await _posted_interview(request)
     if not state.can_finish:
-        return render(
-            request, who, "error.html", status=422, message="state: age and sex are needed"
-        )
+        raise HTTPException(422, "state: age and sex are needed")
     result = assess(state.answers).to_dict()
     content = report_pdf(default_model().kb, result, who.lang, clinician=False)
     return pdf_download(content, f"lumbar-{date.today().isoformat()}.pdf")

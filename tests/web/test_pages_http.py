@@ -1,0 +1,54 @@
+"""The web app's answers to bad or hostile requests, over real HTTP."""
+
+from __future__ import annotations
+
+import httpx
+
+CSRF = "test-csrf-token"
+
+
+def _client(url: str) -> httpx.Client:
+    client = httpx.Client(base_url=url, timeout=30)
+    client.cookies.set("lumbar_csrf", CSRF)
+    return client
+
+
+def test_a_form_without_its_csrf_token_is_refused(web_server: str) -> None:
+    with _client(web_server) as client:
+        reply = client.post("/interview", data={"state": "", "action": "answer"})
+    assert reply.status_code == 403
+    assert reply.headers["content-type"].startswith("text/html")
+
+
+def test_a_broken_interview_state_names_the_field(web_server: str) -> None:
+    with _client(web_server) as client:
+        broken = client.post("/interview", data={"csrf": CSRF, "state": "{not json"})
+        young = client.post(
+            "/interview",
+            data={"csrf": CSRF, "state": '{"answers": {"age": 5}, "steps": [["age"]]}'},
+        )
+        unknown = client.post(
+            "/report.pdf",
+            data={"csrf": CSRF, "state": '{"answers": {"made_up": true}, "steps": []}'},
+        )
+    assert broken.status_code == 422 and "state" in broken.text
+    assert young.status_code == 422 and "state.answers" in young.text and "age" in young.text
+    assert unknown.status_code == 422 and "made_up" in unknown.text
+
+
+def test_pages_are_private_and_framed_by_nobody(web_server: str) -> None:
+    with _client(web_server) as client:
+        page = client.get("/")
+        api_error = client.get("/v1/patients/none")
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert page.headers["cache-control"] == "no-store"
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert api_error.status_code == 401 and api_error.json()["error"]["code"] == "unauthorized"
+
+
+def test_record_pages_send_the_signed_out_to_sign_in(web_server: str) -> None:
+    with _client(web_server) as client:
+        reply = client.get("/patients/anything")
+    assert reply.status_code == 303
+    assert reply.headers["location"] == "/signin?next=/patients/anything"
