@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from lumbar.api.context import unit_of_work
 from lumbar.engine import default_model
@@ -101,14 +102,24 @@ def patient_page(patient_id: str, request: Request) -> Response:
         return _patient_page(request, session, who, actor, patient_id)
 
 
-def _scale(form_value: object, field: str, required: bool) -> int | None:
-    if form_value in (None, "") and not required:
+def _scale(form: FormData, field: str) -> int | None:
+    """A 0-10 answer of the diary form; None when left empty."""
+    raw = form.get(field)
+    if raw in (None, ""):
         return None
     try:
-        value = int(str(form_value))
+        return int(str(raw))
     except ValueError as error:
         raise DiaryError(field, f"{field} must be a whole number from 0 to 10") from error
-    return value
+
+
+def _diary_day(form: FormData) -> date:
+    try:
+        day = date.fromisoformat(str(form.get("day") or ""))
+    except ValueError as error:
+        raise DiaryError("day", "day must be a date") from error
+    check_not_in_the_future("day", day)
+    return day
 
 
 @router.post("/patients/{patient_id}/diary", response_class=HTMLResponse)
@@ -119,16 +130,18 @@ async def add_diary_entry(patient_id: str, request: Request) -> Response:
         who, actor = _signed_in(request, session)
         check_csrf(request, form)
         try:
-            day = date.fromisoformat(str(form.get("day") or ""))
-            check_not_in_the_future("day", day)
-            signs = {fid: form.get(f"sign_{fid}") == "yes" for fid, _ in _diary_form_words("en")}
+            pain = _scale(form, "pain")
+            if pain is None:
+                raise DiaryError("pain", "pain: choose a number from 0 to 10")
+            asked = default_model().kb.programme.diary_warning_signs
+            signs = {fid: form.get(f"sign_{fid}") == "yes" for fid in asked}
             diary.add_diary_entry(
                 session,
                 actor,
                 patient_id,
-                day=day,
-                pain=_scale(form.get("pain"), "pain", required=True) or 0,
-                function=_scale(form.get("function"), "function", required=False),
+                day=_diary_day(form),
+                pain=pain,
+                function=_scale(form, "function"),
                 new_leg_symptoms=form.get("new_leg_symptoms") == "yes",
                 warning_signs=signs,
                 exercises_done=[str(v) for v in form.getlist("exercise")],
