@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from lumbar.web.routes_account import safe_next
+
 CSRF = "test-csrf-token"
 
 
@@ -52,3 +54,10 @@ def test_record_pages_send_the_signed_out_to_sign_in(web_server: str) -> None:
         reply = client.get("/patients/anything")
     assert reply.status_code == 303
     assert reply.headers["location"] == "/signin?next=/patients/anything"
+
+
+def test_sign_in_returns_only_to_pages_of_this_site() -> None:
+
+    assert safe_next("/patients/1") == "/patients/1"
+    for target in ("https://evil.test/", "//evil.test", "/\\evil.test", None, 3):
+        assert safe_next(target) is None

@@ -32,7 +32,12 @@ def home_of(user: User) -> str:
 
 def safe_next(target: object) -> str | None:
     """A local path to return to after signing in (never another site)."""
-    if isinstance(target, str) and target.startswith("/") and not target.startswith("//"):
+    if (
+        isinstance(target, str)
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target  # browsers read a backslash after "/" as a second "/"
+    ):
         return target
     return None
 
