@@ -349,7 +349,8 @@ def test_pages_are_accessible_basics(web_server: str, browser: Any) -> None:
 def test_the_interview_works_by_keyboard_alone(web_server: str, browser: Any) -> None:
     page = browser.new_page(viewport=PHONE)
     page.goto(web_server + "/interview?lang=en")
-    page.keyboard.type("44")  # the age field has the focus
+    page.wait_for_function("document.activeElement.id === 'number-input'")  # autofocus
+    page.keyboard.type("44")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.get_attribute("input[name=question]", "value") == "sex"
