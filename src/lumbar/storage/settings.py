@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     token_minutes: int = Field(default=15, ge=1)
     secret_key: SecretStr | None = Field(default=None, min_length=32)  # None: generated
     login_attempts_per_minute: int = Field(default=5, ge=1)
+    registrations_per_hour: int = Field(default=10, ge=1)  # patient sign-ups per address
     admin_email: str | None = None  # first-run admin, created when no admin exists
     admin_password: SecretStr | None = None
     emergency_number: str | None = Field(default=None, pattern=r"^[0-9+]{2,15}$")  # web app

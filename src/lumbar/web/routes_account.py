@@ -6,9 +6,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lumbar.api.context import client_address, request_id, server, unit_of_work
-from lumbar.storage.accounts import AccountError, create_user, login
+from lumbar.storage.accounts import login
 from lumbar.storage.models import User
-from lumbar.storage.security import MIN_PASSWORD_LENGTH, WeakPassword
+from lumbar.storage.registration import register_patient
+from lumbar.storage.security import MIN_PASSWORD_LENGTH
 from lumbar.web.session import (
     check_csrf,
     sign_in_cookie,
@@ -19,6 +20,11 @@ from lumbar.web.templating import render
 from lumbar.web.words import word
 
 router = APIRouter(include_in_schema=False)
+REFUSALS = {
+    "throttled": "web_error_too_many",
+    "weak_password": "web_register_weak",
+    "refused": "web_register_refused",
+}
 
 
 def home_of(user: User) -> str:
@@ -105,23 +111,31 @@ async def register(request: Request) -> Response:
         who = visitor(request, session)
         check_csrf(request, form)
         error = None
+        status = 422
+        user = None
         if password != form.get("password_again"):
             error = word("web_register_mismatch", who.lang)
         elif form.get("consent") != "yes":
             error = word("web_register_consent_needed", who.lang)
         else:
-            try:
-                user = create_user(session, email, password, "patient")
-            except WeakPassword:
-                error = word("web_register_weak", who.lang, n=MIN_PASSWORD_LENGTH)
-            except AccountError:
-                error = word("web_register_refused", who.lang)
-    if error is not None:
+            registered = register_patient(
+                session,
+                email,
+                password,
+                attempts_per_hour=server(request).settings.registrations_per_hour,
+                client_address=client_address(request),
+                request_id=request_id(request),
+            )
+            user = registered.user
+            if registered.refused is not None:
+                error = word(REFUSALS[registered.refused], who.lang, n=MIN_PASSWORD_LENGTH)
+                status = 429 if registered.refused == "throttled" else 422
+    if user is None:
         return render(
             request,
             who,
             "register.html",
-            status=422,
+            status=status,
             error=error,
             email=email,
             min_length=MIN_PASSWORD_LENGTH,
