@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
 
 from starlette.datastructures import FormData
 
@@ -145,8 +144,3 @@ def read_reply(question: Question, form: FormData) -> Reply:
         return float(raw.replace(",", "."))
     except ValueError as error:
         raise InvalidReply(f"{question.id}: expected a number") from error
-
-
-def hidden_fields(state: InterviewState) -> dict[str, Any]:
-    """The form fields that carry the state to the next page."""
-    return {STATE_FIELD: state.encode()}

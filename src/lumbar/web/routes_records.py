@@ -20,7 +20,7 @@ from lumbar.engine.programme import DiaryError
 from lumbar.programme_text import SHOWN_DAYS
 from lumbar.storage import diary, records
 from lumbar.storage.access import Actor, InvalidRecord
-from lumbar.storage.models import Assessment, Patient
+from lumbar.storage.models import Patient
 from lumbar.storage.programme import check_not_in_the_future, diary_days, programme_records
 from lumbar.web.diary_chart import diary_chart_svg, diary_trend
 from lumbar.web.report_pdf import report_pdf
@@ -154,16 +154,12 @@ async def add_diary_entry(patient_id: str, request: Request) -> Response:
     return RedirectResponse(f"/patients/{patient_id}#diary", status_code=303)
 
 
-def _stored(session: Session, actor: Actor, assessment_id: str) -> Assessment:
-    return records.get_assessment(session, actor, assessment_id)
-
-
 @router.get("/assessments/{assessment_id}", response_class=HTMLResponse)
 def assessment_page(assessment_id: str, request: Request) -> Response:
     """A stored assessment as it was made; clinicians see doses and safety flags."""
     with unit_of_work(request) as session:
         who, actor = _signed_in(request, session)
-        stored = _stored(session, actor, assessment_id)
+        stored = records.get_assessment(session, actor, assessment_id)
         source = programme_records(session, actor, stored.patient_id)
         latest = source is not None and source.assessment_id == stored.id
         context = result_context(
@@ -180,7 +176,7 @@ def assessment_report(assessment_id: str, request: Request) -> Response:
     """The PDF report of a stored assessment, to bring to the doctor."""
     with unit_of_work(request) as session:
         who, actor = _signed_in(request, session)
-        stored = _stored(session, actor, assessment_id)
+        stored = records.get_assessment(session, actor, assessment_id)
         entries = diary_days(
             diary.list_diary_entries(session, actor, stored.patient_id, limit=DIARY_SHOWN)
         )
