@@ -103,6 +103,9 @@ def evaluate(
         failed = summary["failures"][name]
         shown = ", ".join(failed[:12]) + (f" … (+{len(failed) - 12})" if len(failed) > 12 else "")
         table.add_row(name, f"{summary[name]:.1%}", shown)
+    for name in ("brier", "gold_probability_median"):
+        if summary[name] is not None:
+            table.add_row(name, f"{summary[name]:.3f}", "")
     if interview:
         table.add_row("questions_median", f"{summary['questions_median']:g}", "")
         table.add_row("questions_max", f"{summary['questions_max']:g}", "")

@@ -72,8 +72,10 @@ class CauseView:
 
     @property
     def percent_text(self) -> str:
-        """ "42%", or "<1%" for what rounds to nothing."""
-        return f"{self.percent}%" if self.percent >= 1 else "<1%"
+        """ "42%"; "<1%" and ">99%" at the ends: no 0% or 100% is ever shown to a person."""
+        if self.probability < 0.005:
+            return "<1%"
+        return f"{self.percent}%" if self.probability < 0.995 else ">99%"
 
 
 @dataclass(frozen=True)
@@ -186,7 +188,7 @@ def _cause(kb: KnowledgeBase, condition: Mapping[str, Any], lang: str) -> CauseV
         name=text.name.get(lang),
         description=text.description.get(lang),
         probability=probability,
-        percent=round(probability * 100),
+        percent=min(99, max(0, round(probability * 100))),
         likelihood=_likelihood(kb, probability, lang),
         urgency=condition["urgency"],
         raised=raised,

@@ -53,7 +53,9 @@ class FiredRule:
 class TriageReason:
     """One thing that asks for a triage level."""
 
-    source: Literal["red_flag", "escalation", "suspected_condition", "leading_condition"]
+    source: Literal[
+        "red_flag", "escalation", "suspected_condition", "leading_condition", "unchecked"
+    ]
     id: str
     level: str
     probability: float | None = None  # the condition's probability
@@ -77,6 +79,7 @@ class Triage:
     set_by: tuple[TriageReason, ...]  # the reasons at the final level
     reasons: tuple[TriageReason, ...]  # every reason above self-care, most urgent first
     warning_signs: tuple[WarningSign, ...]
+    unchecked: tuple[str, ...] = ()  # danger signs left unanswered (kb.yaml triage.unchecked)
 
 
 @dataclass(frozen=True)
@@ -174,15 +177,25 @@ def _triage(
     """The most urgent of the fired rules and the conditions the answers point to.
 
     The conditions are judged on the full answers and again with every combination of the
-    answers that fired a rule set aside; the most urgent result counts. So a red-flag answer
-    can raise urgency but never lower it: adding one never makes the triage less urgent.
+    danger signs that fired a red-flag rule set aside; the most urgent result counts. So a
+    danger sign can raise urgency but never lower it: reporting one never makes the triage
+    less urgent. Context answers (where, what kind, how long, history) are never set aside:
+    setting them aside would leave a picture too thin to rank and manufacture suspicions.
     """
     reasons = [
         TriageReason("red_flag" if r.kind == "red_flag" else "escalation", r.id, r.level)
         for r in fired
     ]
     floor = max((triage_rank(r.level) for r in reasons), default=0)
-    red_flag_answers = sorted({fid for rule in fired for fid in rule.findings})
+    red_flag_answers = sorted(
+        {
+            fid
+            for rule in fired
+            if rule.kind == "red_flag"
+            for fid in rule.findings
+            if fid in model.danger_signs
+        }
+    )
     removable = [
         (fid, evidence.loglik)
         for fid in red_flag_answers
@@ -265,6 +278,19 @@ def _referrals(
     return tuple(specialists), tuple(tests)
 
 
+def unchecked_danger_signs(
+    model: CompiledModel, known: Mapping[str, AnswerValue]
+) -> tuple[str, ...]:
+    """The danger signs of the screen for everyone that are unanswered and apply to this
+    person: unknown is not no, so while any is open the result is never self-care."""
+    sex = known.get("sex")
+    return tuple(
+        fid
+        for fid in model.kb.meta.triage.unchecked.findings
+        if fid not in known and sex in model.kb.findings[fid].data.sexes
+    )
+
+
 def log_scores(model: CompiledModel, known: Mapping[str, AnswerValue]) -> Vector:
     """Log prior plus the log-likelihood of every known answer, per condition (unnormalised)."""
     band = model.age_band(float(known["age"]))
@@ -293,6 +319,11 @@ def assess(answers: Mapping[str, object], model: CompiledModel | None = None) ->
 
     fired = _fired_rules(model, known)
     level, reasons = _triage(model, known, scores, full, fired)
+    unchecked = unchecked_danger_signs(model, known)
+    policy = model.kb.meta.triage.unchecked
+    if unchecked and triage_rank(level) < triage_rank(policy.level):
+        reasons.insert(0, TriageReason("unchecked", "unchecked_danger_signs", policy.level))
+        level = policy.level
     ranked = [(model.condition_ids[i], float(posterior[i])) for i in order]
     leading = [cid for cid, _ in ranked[:LEADING_COUNT]]
     specialists, tests = _referrals(model, ranked)
@@ -308,6 +339,7 @@ def assess(answers: Mapping[str, object], model: CompiledModel | None = None) ->
             set_by=tuple(r for r in reasons if r.level == level),
             reasons=tuple(reasons),
             warning_signs=_warning_signs(model, level, fired, leading),
+            unchecked=unchecked,
         ),
         conditions=tuple(
             RankedCondition(

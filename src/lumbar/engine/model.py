@@ -46,6 +46,7 @@ class CompiledModel:
     rule_ranks: dict[str, int]  # rule id -> triage rank of its level
     rules_by_finding: dict[str, tuple[str, ...]]  # finding -> rules that test it
     outcomes: dict[str, tuple[tuple[AnswerValue, ...], Vector]]  # finding -> answers, loglik rows
+    danger_signs: frozenset[str]  # answers set aside when judging triage (kb.yaml)
 
     def age_band(self, age: float) -> int:
         """Index of the age band containing `age` (the last band is open-ended)."""
@@ -126,6 +127,10 @@ def compile_model(kb: KnowledgeBase) -> CompiledModel:
 
     evidence: dict[tuple[str, str], Evidence] = {}
     bins: dict[str, dict[str, tuple[float, float]]] = {}
+    settings = kb.meta.triage
+    temper = settings.likelihood_temper
+    benign = settings.benign_alarm_default
+    benign_default = {(cid, fid) for cid in benign.conditions for fid in benign.findings}
     for fid, finding in kb.findings.items():
         base = finding.data.base
         if base is None:
@@ -133,7 +138,9 @@ def compile_model(kb: KnowledgeBase) -> CompiledModel:
         if finding.data.bins:
             bins[fid] = dict(finding.data.bins)
         listed = tuple(
-            index[cid] for cid, cond in kb.conditions.items() if fid in cond.data.likelihoods
+            index[cid]
+            for cid, cond in kb.conditions.items()
+            if fid in cond.data.likelihoods or (cid, fid) in benign_default
         )
         if isinstance(base, dict):
             outcomes = dict(base)
@@ -143,14 +150,17 @@ def compile_model(kb: KnowledgeBase) -> CompiledModel:
             row: list[float] = []
             for cid in condition_ids:
                 lik = kb.conditions[cid].data.likelihoods.get(fid)
-                if lik is None:
+                if lik is None and (cid, fid) in benign_default:
+                    low = benign.ratio * float(base)  # type: ignore[arg-type]
+                    row.append(low if key == "yes" else 1.0 - low)
+                elif lik is None:
                     row.append(base_p)
                 elif lik.p is not None:
                     row.append(lik.p if key == "yes" else 1.0 - lik.p)
                 else:
                     row.append((lik.dist or {}).get(key, 0.0))
-            loglik = _log(row)
             reference = float(_log([base_p])[0])
+            loglik = reference + temper * (_log(row) - reference)
             evidence[(fid, key)] = Evidence(
                 loglik,
                 reference,
@@ -181,6 +191,12 @@ def compile_model(kb: KnowledgeBase) -> CompiledModel:
         rule_ranks={rule.id: triage_rank(rule.level) for rule in kb.red_flags},
         rules_by_finding=rules_by_finding,
         outcomes=_outcomes(kb, evidence, bins),
+        danger_signs=frozenset(
+            fid
+            for fid, finding in kb.findings.items()
+            if finding.data.group in settings.danger_signs.groups
+            or fid in settings.danger_signs.findings
+        ),
     )
 
 

@@ -34,8 +34,22 @@ class VignetteResult:
     gold_conditions: list[str]
     accepted: set[str]
     gold_triage: str
+    probabilities: list[float] = field(default_factory=list)  # in the order of `ranked`
     error: str | None = None
     interview: InterviewResult | None = None
+
+    def gold_probability(self) -> float:
+        """p_gold: the summed probability of the gold conditions."""
+        gold = set(self.gold_conditions)
+        return sum(p for cid, p in zip(self.ranked, self.probabilities, strict=True) if cid in gold)
+
+    def brier(self) -> float:
+        """Multi-class Brier score with the gold conditions merged into one class."""
+        gold = set(self.gold_conditions)
+        others = sum(
+            p * p for cid, p in zip(self.ranked, self.probabilities, strict=True) if cid not in gold
+        )
+        return (1.0 - self.gold_probability()) ** 2 + others
 
     def interview_agrees(self) -> bool:
         """Same triage as all at once, and the gold condition kept in the top three."""
@@ -79,6 +93,7 @@ class Score:
                 if got < triage_rank("emergency"):
                     failures["emergency_sensitivity"].append(r.id)
         n = len(self.results)
+        scored = [r for r in self.results if r.error is None and r.probabilities]
 
         def share(failed: int, total: int) -> float:
             return round(1 - failed / total, 4) if total else 1.0
@@ -92,6 +107,12 @@ class Score:
             "over_triage": round(len(failures["over_triage"]) / n, 4) if n else 0.0,
             "emergency_sensitivity": share(len(failures["emergency_sensitivity"]), emergencies),
             "n_emergency": emergencies,
+            "brier": round(statistics.fmean(r.brier() for r in scored), 4) if scored else None,
+            "gold_probability_median": (
+                round(statistics.median(r.gold_probability() for r in scored), 4)
+                if scored
+                else None
+            ),
             "errors": {r.id: r.error for r in self.results if r.error is not None},
             "failures": failures,
         }
@@ -147,6 +168,7 @@ def score_vignettes(
         else:
             result.triage = assessment.triage.level
             result.ranked = [c.id for c in assessment.conditions]
+            result.probabilities = [c.probability for c in assessment.conditions]
             if interview:
                 run = simulate_interview(vignette.all_answers(), model)
                 result.interview = InterviewResult(

@@ -34,6 +34,7 @@ class Vignette(BaseModel):
     sex: str
     answers: dict[str, Any] = Field(default_factory=dict)
     gold: Gold
+    notes: str | None = None
 
     def all_answers(self) -> dict[str, Any]:
         """The answers with the top-level age and sex included."""

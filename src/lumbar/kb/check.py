@@ -86,6 +86,11 @@ class _Checker:
                     self.error(f"vocabulary.{kind}", f"{item.id!r} of the contract is missing")
                 elif mine[item.id] != item:
                     self.error(f"vocabulary.{kind}", f"{item.id!r} differs from the contract")
+        for fid in sorted(set(contract.examined) - set(ours.examined)):
+            self.error("vocabulary.examined", f"{fid!r} is examined in the contract, not here")
+        for fid in ours.examined:
+            if fid not in {item.id for item in ours.findings}:
+                self.error("vocabulary.examined", f"{fid!r} is not a finding")
 
     # --- findings ----------------------------------------------------------------
 

@@ -70,6 +70,7 @@ class Vocabulary(Strict):
     triage_levels: tuple[VocabTriage, ...]
     findings: tuple[VocabFinding, ...]
     conditions: tuple[VocabCondition, ...]
+    examined: tuple[str, ...] = ()  # findings a clinician examines or measures
 
 
 # --- sources ------------------------------------------------------------------
@@ -208,9 +209,41 @@ class RedFlagRule(Strict):
     cite: CitationIds
 
 
+class BenignAlarmDefault(Strict):
+    """The likelihood a benign condition gets for an alarm finding it states nothing about."""
+
+    conditions: tuple[str, ...]
+    findings: tuple[str, ...]
+    ratio: float = Field(gt=0, lt=1)  # times the finding's base rate
+    cite: CitationIds
+
+
+class DangerSigns(Strict):
+    """The answers that count as danger signs: set aside when judging triage, so that
+    reporting one never lowers urgency. Context answers (where, what kind, how long, history)
+    are not danger signs: they may re-explain the pain."""
+
+    groups: tuple[str, ...]
+    findings: tuple[str, ...] = ()
+    cite: CitationIds
+
+
+class UncheckedDangerSigns(Strict):
+    """Danger signs that must be answered before a result may be self-care."""
+
+    findings: tuple[str, ...]
+    level: TriageLevel
+    cite: CitationIds
+
+
 class TriageSettings(Strict):
     escalation_threshold: dict[TriageLevel, float]
     cite: CitationIds
+    danger_signs: DangerSigns
+    unchecked: UncheckedDangerSigns
+    benign_alarm_default: BenignAlarmDefault
+    likelihood_temper: float = Field(default=1.0, gt=0, le=1)
+    temper_cite: CitationIds = ("core-thresholds-editorial",)
 
 
 class KbMeta(Strict):
