@@ -12,6 +12,7 @@ from lumbar.kb.loader import KnowledgeBase, default_knowledge_base
 
 REPO = Path(__file__).resolve().parents[1]
 DEV_VIGNETTES = REPO / "vignettes" / "dev"
+EXTERNAL_VIGNETTES = REPO / "vignettes" / "external"
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lumbar.engine.interview import (
+    NONE_OF_THESE,
     UNKNOWN,
     Interview,
     InvalidReply,
@@ -17,7 +18,7 @@ from lumbar.engine.interview import (
     reply_answers,
     urgent_red_flags,
 )
-from lumbar.engine.model import CompiledModel
+from lumbar.engine.model import CompiledModel, default_model
 from lumbar.engine.wording import word_question
 from lumbar.evaluation.interview_simulation import simulate_interview, simulated_reply
 from lumbar.evaluation.vignettes import load_vignettes
@@ -72,29 +73,35 @@ def test_location_question_takes_several_areas() -> None:
 
 
 def test_left_flank_pain_is_screened_for_fever_urine_and_fainting_first() -> None:
-    interview = answer_all(Interview(), [62, "male", ["loc_flank_left"], []])
+    interview = answer_all(Interview(), [62, "male", ["loc_flank_left"], [NONE_OF_THESE]])
     screened: set[str] = set()
     while (question := interview.next_question()) is not None:
         if question.purpose.kind != "danger":
             break
         screened.update(question.findings)
-        interview = interview.answer(question, [] if question.kind == "multiple" else None)
+        interview = interview.answer(
+            question, [NONE_OF_THESE] if question.kind == "multiple" else None
+        )
     assert {"fever", "oliguria", "fainting_dizziness"} <= screened
 
 
 def test_every_person_is_screened_for_cauda_equina() -> None:
-    interview = answer_all(Interview(), [30, "male", ["loc_lower_back_central"], []])
+    interview = answer_all(Interview(), [30, "male", ["loc_lower_back_central"], [NONE_OF_THESE]])
     question = interview.next_question()
     assert question is not None and question.purpose.kind == "danger"
     assert {"saddle_anesthesia", "bladder_dysfunction"} <= set(question.findings)
 
 
 def test_no_aneurysm_questions_for_a_young_woman_after_lifting() -> None:
-    interview = answer_all(Interview(), [25, "female", False, ["loc_lower_back_central"], []])
+    interview = answer_all(
+        Interview(), [25, "female", False, ["loc_lower_back_central"], [NONE_OF_THESE]]
+    )
     asked: set[str] = set()
     while (question := interview.next_question()) is not None:
         asked.update(question.findings)
-        interview = interview.answer(question, [] if question.kind == "multiple" else None)
+        interview = interview.answer(
+            question, [NONE_OF_THESE] if question.kind == "multiple" else None
+        )
     assert "pulsatile_abdominal_mass" not in asked
 
 
@@ -127,7 +134,7 @@ def test_the_cap_stops_the_interview() -> None:
 
 
 def test_unknown_answers_are_not_asked_again() -> None:
-    interview = answer_all(Interview(), [45, "male", ["loc_lower_back_central"], []])
+    interview = answer_all(Interview(), [45, "male", ["loc_lower_back_central"], [NONE_OF_THESE]])
     question = interview.next_question()
     assert question is not None
     interview = interview.answer(question, None)
@@ -184,7 +191,7 @@ def _reply_for(question: Question, choice: bool | None) -> Reply:
     if choice is None:
         return None
     if question.kind == "multiple":
-        return list(question.findings[:1]) if choice else []
+        return list(question.findings[:1]) if choice else [NONE_OF_THESE]
     if question.kind == "boolean":
         return choice
     if question.kind == "number":
@@ -250,3 +257,41 @@ def test_urgent_red_flags_are_reported_as_soon_as_they_fire() -> None:
     answers = {"age": 45, "sex": "male", "loc_lower_back_central": True}
     assert urgent_red_flags(answers) == ()
     assert urgent_red_flags({**answers, "saddle_anesthesia": True}) == ("rf_cauda_equina",)
+
+
+def test_an_empty_checklist_is_not_no_and_none_of_these_is() -> None:
+    """An empty submission is refused; "none of these" answers no to every item."""
+    interview = answer_all(Interview(), [45, "male", ["loc_lower_back_central"]])
+    question = interview.next_question()
+    assert question is not None and question.kind == "multiple"
+    with pytest.raises(InvalidReply):
+        interview.answer(question, [])
+    with pytest.raises(InvalidReply):
+        interview.answer(question, [NONE_OF_THESE, question.findings[0]])
+    answered = interview.answer(question, [NONE_OF_THESE])
+    assert all(answered.answers[fid] is False for fid in question.findings)
+
+
+def test_no_checklist_is_asked_twice() -> None:
+    """A group question ("which of these are true?") comes at most once in an interview."""
+    from lumbar.evaluation.interview_simulation import simulate_interview
+
+    run = simulate_interview(
+        {"age": 58, "sex": "male", "loc_lower_back_left": True, "char_sharp": True}
+    )
+    ids = [q.id for q in run.questions if q.kind == "multiple"]
+    assert len(ids) == len(set(ids))
+    asked = [fid for q in run.questions for fid in q.findings]
+    assert len(asked) == len(set(asked))
+
+
+def test_a_clinician_interview_asks_examined_findings() -> None:
+    answers = {"age": 70, "sex": "male", "loc_lower_back_central": True, "onset_sudden": True}
+    examined = set(default_model().kb.vocabulary.examined)
+    asked: set[str] = set()
+    interview = Interview(answers=answers, mode="clinician")
+    while (question := interview.next_question()) is not None and len(interview.history) < 30:
+        asked |= set(question.findings)
+        reply = [NONE_OF_THESE] if question.kind == "multiple" else None
+        interview = interview.answer(question, reply)
+    assert asked & examined

@@ -15,7 +15,11 @@ MODEL: CompiledModel = default_model()
 KB = MODEL.kb
 BOOLEAN = sorted(fid for fid, f in KB.findings.items() if f.type == "boolean")
 MALE_BOOLEAN = [fid for fid in BOOLEAN if "male" in KB.findings[fid].data.sexes]
-DANGER = sorted({atom_finding(a) for rule in KB.red_flags for a in atoms(rule.when)} & set(BOOLEAN))
+DANGER = sorted(
+    {atom_finding(a) for rule in KB.red_flags for a in atoms(rule.when)}
+    & set(BOOLEAN)
+    & MODEL.danger_signs
+)
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -54,14 +58,17 @@ def test_answer_order_does_not_matter(answers: dict[str, object], rng) -> None: 
 def test_adding_an_answer_that_fires_a_red_flag_never_lowers_triage(
     answers: dict[str, object],
 ) -> None:
-    """Every yes-answer that would take part in a fired rule is tried in turn."""
+    """Every danger sign that would take part in a fired red-flag rule is tried in turn.
+
+    Context answers (where, what kind, how long, history) may re-explain the pain and lower
+    it; danger signs never do (kb.yaml triage.danger_signs, docs/triage-policy.md)."""
     before = triage_rank(assess(answers).triage.level)
     sex = answers["sex"]
     for added in DANGER:
         if added in answers or sex not in KB.findings[added].data.sexes:
             continue
         after = assess({**answers, added: True})
-        if any(added in rule.findings for rule in after.red_flags):
+        if any(added in r.findings for r in after.red_flags if r.kind == "red_flag"):
             assert triage_rank(after.triage.level) >= before, added
 
 
@@ -85,3 +92,28 @@ def test_unknown_answers_never_change_red_flag_decisions(
     after = assess({**answers, **{fid: "unknown" for fid in extra}})
     assert after.red_flags == before.red_flags
     assert after.triage == before.triage
+
+
+@SETTINGS
+@given(answer_sets())
+def test_unanswered_danger_signs_never_end_in_self_care(answers: dict[str, object]) -> None:
+    """Unknown is not no: with a core danger sign unanswered the result is never self-care."""
+    result = assess(answers)
+    if result.triage.unchecked:
+        assert result.triage.level != "self_care"
+        assert all(fid not in answers for fid in result.triage.unchecked)
+
+
+def test_a_person_who_knows_nothing_is_not_sent_home() -> None:
+    result = assess({"age": 58, "sex": "male"})
+    assert result.triage.level == "consultation"
+    assert {"saddle_anesthesia", "bladder_dysfunction", "fever"} <= set(result.triage.unchecked)
+    assert result.triage.set_by[0].source == "unchecked"
+
+
+def test_an_alarm_finding_counts_against_benign_conditions() -> None:
+    """Bladder dysfunction moves non-specific back pain well below the neutral ratio of 1."""
+    evidence = MODEL.evidence[("bladder_dysfunction", "yes")]
+    benign = MODEL.condition_index["nonspecific_lbp"]
+    assert evidence.ratio[benign] <= 0.3
+    assert benign in evidence.listed

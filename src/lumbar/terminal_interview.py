@@ -17,7 +17,14 @@ from rich.table import Table
 from rich.text import Text
 
 from lumbar.engine.answers import MINIMUM_AGE, InvalidAnswers
-from lumbar.engine.interview import Interview, InvalidReply, Question, Reply, urgent_red_flags
+from lumbar.engine.interview import (
+    NONE_OF_THESE,
+    Interview,
+    InvalidReply,
+    Question,
+    Reply,
+    urgent_red_flags,
+)
 from lumbar.engine.wording import UNKNOWN_OPTION, Wording, word_question
 from lumbar.kb.loader import KnowledgeBase
 
@@ -109,6 +116,8 @@ def _parse(wording: Wording, raw: str) -> Parsed:
             raise ValueError(text)
         if 0 in numbers and len(numbers) > 1:
             raise ValueError(text)
+        if numbers == [0]:
+            return [NONE_OF_THESE]
         return [wording.options[n - 1].value for n in numbers if n > 0]
     if wording.kind == "number":
         if text in UNKNOWN_KEYS:

@@ -54,7 +54,12 @@ class TriageReason:
     """One thing that asks for a triage level."""
 
     source: Literal[
-        "red_flag", "escalation", "suspected_condition", "leading_condition", "unchecked"
+        "red_flag",
+        "escalation",
+        "suspected_condition",
+        "leading_condition",
+        "combined_conditions",
+        "unchecked",
     ]
     id: str
     level: str
@@ -141,7 +146,10 @@ def condition_levels(model: CompiledModel, scores: Vector) -> tuple[npt.NDArray[
     posterior = weights / weights.sum(axis=1, keepdims=True)
     leading = model.urgency_rank[np.argmax(posterior, axis=1)]
     suspected = np.where(posterior >= model.thresholds[None, :], model.urgency_rank[None, :], 0)
-    return np.maximum(leading, suspected.max(axis=1)), posterior
+    combined = (
+        posterior @ model.at_least_rank.T >= model.combined_thresholds[None, :]
+    ) * np.arange(len(TRIAGE_ORDER))
+    return np.maximum(np.maximum(leading, suspected.max(axis=1)), combined.max(axis=1)), posterior
 
 
 def _condition_reasons(
@@ -149,6 +157,19 @@ def _condition_reasons(
 ) -> list[TriageReason]:
     reasons = []
     leading = int(np.argmax(posterior))
+    mass = float(posterior @ model.at_least_rank[rank])
+    if rank and mass >= model.combined_thresholds[rank]:
+        level = TRIAGE_ORDER[rank]
+        reasons.append(
+            TriageReason(
+                "combined_conditions",
+                f"causes_{level}",
+                level,
+                mass,
+                float(model.combined_thresholds[rank]),
+                set_aside,
+            )
+        )
     for c in np.flatnonzero(model.urgency_rank == rank):
         if posterior[c] >= model.thresholds[c] or c == leading:
             source: Literal["suspected_condition", "leading_condition"] = (

@@ -32,6 +32,7 @@ from lumbar.kb.models import (
 )
 
 UNKNOWN = "unknown"
+NONE_OF_THESE = "none_of_these"  # the explicit reply to a checklist when nothing applies
 LOCATION_GROUP = "location"
 SPREAD_GROUP = "spread"
 MAX_GROUP_ITEMS = 10
@@ -52,6 +53,7 @@ ASKED_AS_GROUP = frozenset(
 )
 TRIAGE_WEIGHT = 10.0  # bits of information one expected step of triage change is worth
 LEADING_WEIGHT = 1.0  # bits one certain change of the three leading causes is worth
+RULE_OUT_WEIGHT = 2.0  # bits an answer that rules an emergency in or out is worth
 LEADING_COUNT = 3
 URGENT_RANK = triage_rank("consultation_24")
 EMERGENCY_RANK = triage_rank("emergency")
@@ -61,6 +63,7 @@ PurposeKind = Literal[
     "about_you", "pregnancy", "location", "spread", "danger", "rule_out", "tell_apart"
 ]
 Reply = bool | float | str | Collection[str] | None
+Mode = Literal["patient", "clinician"]
 
 
 @dataclass(frozen=True)
@@ -137,13 +140,23 @@ def _group_findings(model: CompiledModel, group: str) -> tuple[str, ...]:
 
 
 def _askable(
-    model: CompiledModel, answers: Mapping[str, object], known: Mapping[str, AnswerValue]
+    model: CompiledModel,
+    answers: Mapping[str, object],
+    known: Mapping[str, AnswerValue],
+    mode: Mode = "patient",
 ) -> list[str]:
-    """Findings not yet asked that carry evidence or feed a rule, and apply to this person."""
+    """Findings not yet asked that carry evidence or feed a rule, and apply to this person.
+
+    Examined findings (the vocabulary's `examined` list: blood pressure, pulses, a pulsating
+    mass, tenderness, cord signs) are asked only in a clinician's interview; a person is never
+    asked them. An integration may still hand them in with the answers.
+    """
+    examined = () if mode == "clinician" else model.kb.vocabulary.examined
     return [
         fid
         for fid, finding in model.kb.findings.items()
         if fid not in answers
+        and fid not in examined
         and finding.data.group != "who"
         and (fid in model.outcomes or fid in model.rules_by_finding)
         and _applies(model, fid, known)
@@ -345,6 +358,16 @@ def _rank_candidates(state: _State, candidates: list[str]) -> list[_Ranking]:
     information = _entropy(state.posterior) - _entropy(posterior)
     shift = np.abs(posterior - state.posterior[None, :])
     raise_bar = _raise_thresholds(model)
+    watched = np.flatnonzero(
+        (model.urgency_rank >= EMERGENCY_RANK) & (state.posterior >= stop.emergency_floor)
+    )
+    if watched.size:
+        ratio = posterior[:, watched] / state.posterior[None, watched]
+        decisive = np.any(
+            (ratio >= stop.decisive_ratio) | (ratio <= 1.0 / stop.decisive_ratio), axis=1
+        )
+    else:
+        decisive = np.zeros(len(posterior), dtype=bool)
 
     rankings = []
     start = 0
@@ -362,6 +385,8 @@ def _rank_candidates(state: _State, candidates: list[str]) -> list[_Ranking]:
         )
         lowered = p @ (new_levels < state.level) >= stop.lower_triage
         leading = float(p @ leading_changed[rows])
+        rules_out = bool(np.any(decisive[rows] & (p >= stop.answer_min_chance)))
+        names_cause = bool(np.any(leading_changed[rows] & (p >= stop.answer_min_chance)))
         moved_by = p @ shift[rows]
         rankings.append(
             _Ranking(
@@ -370,8 +395,11 @@ def _rank_candidates(state: _State, candidates: list[str]) -> list[_Ranking]:
                     p @ information[rows]
                     + TRIAGE_WEIGHT * (p @ np.abs(new_levels - state.level))
                     + LEADING_WEIGHT * leading
+                    + RULE_OUT_WEIGHT * float(p @ decisive[rows])
                 ),
-                meaningful=bool(raised or lowered or leading >= stop.leading_change),
+                meaningful=bool(
+                    raised or lowered or leading >= stop.leading_change or rules_out or names_cause
+                ),
                 moved=tuple(
                     model.condition_ids[i] for i in np.argsort(-moved_by, kind="stable")[:2]
                 ),
@@ -400,16 +428,30 @@ def _rule_level(state: _State, fid: str, value: AnswerValue) -> int:
     return level
 
 
-def _differential_question(state: _State, askable: list[str]) -> Question | None:
-    """The most valuable single question or natural group, or None when none could matter."""
+def _differential_question(
+    state: _State, answers: Mapping[str, object], askable: list[str]
+) -> Question | None:
+    """The most valuable single question or natural group, or None when none could matter.
+
+    A group ("which of these are true?") is offered once: after any of its findings was
+    answered, its other findings come one at a time, so a person never sees the same
+    checklist twice.
+    """
     model = state.model
     rankings = _rank_candidates(state, askable)
     if not any(r.meaningful for r in rankings):
         return None
+    answered_groups = {
+        model.kb.findings[fid].data.group for fid in answers if fid in model.kb.findings
+    }
     by_group: dict[str, list[_Ranking]] = {}
     for ranking in rankings:
         finding = model.kb.findings[ranking.finding]
-        if finding.type == "boolean" and finding.data.group in ASKED_AS_GROUP:
+        if (
+            finding.type == "boolean"
+            and finding.data.group in ASKED_AS_GROUP
+            and finding.data.group not in answered_groups
+        ):
             by_group.setdefault(finding.data.group, []).append(ranking)
     options: list[tuple[float, tuple[_Ranking, ...], str]] = [
         (r.value, (r,), r.finding) for r in rankings
@@ -441,13 +483,17 @@ def _differential_purpose(state: _State, chosen: tuple[_Ranking, ...]) -> Purpos
 
 
 def next_question(
-    answers: Mapping[str, object], asked: int = 0, model: CompiledModel | None = None
+    answers: Mapping[str, object],
+    asked: int = 0,
+    model: CompiledModel | None = None,
+    mode: Mode = "patient",
 ) -> Question | None:
     """The next question to ask, or None when the interview should stop.
 
     `answers` maps finding ids to answers; "unknown" (or None) marks a question the person
     could not answer, so it is not asked again. `asked` is the number of questions asked so
-    far, for the cap. Raises InvalidAnswers if an answer is invalid.
+    far, for the cap. A clinician's interview (`mode="clinician"`) also asks the examined
+    findings. Raises InvalidAnswers if an answer is invalid.
     """
     model = model or default_model()
     for fid, kind in (("age", "number"), ("sex", "choice")):
@@ -463,9 +509,11 @@ def next_question(
         unasked = tuple(fid for fid in members if fid not in answers)
         if unasked == members and members:
             return Question(group, "multiple", members, Purpose(kind))  # type: ignore[arg-type]
-    askable = _askable(model, answers, known)
+    askable = _askable(model, answers, known, mode)
     state = _State(model, known)
-    return _danger_question(state, answers, askable) or _differential_question(state, askable)
+    return _danger_question(state, answers, askable) or _differential_question(
+        state, answers, askable
+    )
 
 
 def urgent_red_flags(
@@ -482,6 +530,8 @@ def reply_answers(
 ) -> dict[str, AnswerValue]:
     """The answers a reply gives: ticked items of a group are yes, the rest no; None is unknown.
 
+    An empty checklist is not "no" to everything: it is refused, and "none of these" says no.
+
     Raises InvalidReply when the reply does not fit the question.
     """
     model = model or default_model()
@@ -493,6 +543,14 @@ def reply_answers(
         if isinstance(reply, str | bool | int | float):
             raise InvalidReply(f"{question.id}: expected the list of findings that apply")
         chosen = set(reply)
+        if not chosen:
+            raise InvalidReply(
+                f"{question.id}: tick what applies, or answer {NONE_OF_THESE!r} or unknown"
+            )
+        if NONE_OF_THESE in chosen:
+            if len(chosen) > 1:
+                raise InvalidReply(f"{question.id}: {NONE_OF_THESE!r} goes alone")
+            return dict.fromkeys(question.findings, False)
         extra = chosen - set(question.findings)
         if extra:
             raise InvalidReply(f"{question.id}: not part of this question: {sorted(extra)}")
@@ -525,10 +583,11 @@ class Interview:
 
     answers: Mapping[str, AnswerValue] = field(default_factory=dict)
     history: tuple[Question, ...] = ()
+    mode: Mode = "patient"
 
     def next_question(self, model: CompiledModel | None = None) -> Question | None:
         """The next question, or None when the interview is over."""
-        return next_question(self.answers, len(self.history), model)
+        return next_question(self.answers, len(self.history), model, self.mode)
 
     def answer(
         self, question: Question, reply: Reply, model: CompiledModel | None = None
@@ -537,7 +596,7 @@ class Interview:
         updates = reply_answers(question, reply, model)
         trial = {**self.answers, **updates}
         validate_answers((model or default_model()).kb, trial, required=())
-        return Interview(trial, (*self.history, question))
+        return Interview(trial, (*self.history, question), self.mode)
 
     def back(self) -> Interview:
         """The interview without its last question and answer."""
@@ -545,7 +604,7 @@ class Interview:
             return self
         last = self.history[-1]
         kept = {fid: v for fid, v in self.answers.items() if fid not in last.findings}
-        return Interview(kept, self.history[:-1])
+        return Interview(kept, self.history[:-1], self.mode)
 
     def assessment(self, model: CompiledModel | None = None) -> Assessment:
         """The assessment of the answers so far (age and sex must be answered)."""

@@ -12,7 +12,7 @@ import numpy.typing as npt
 from lumbar.engine.answers import AnswerValue
 from lumbar.engine.rules import Predicate, atom_finding, atoms, compile_expression
 from lumbar.kb.loader import KnowledgeBase, default_knowledge_base
-from lumbar.kb.models import FindingIs, RedFlagRule, triage_rank
+from lumbar.kb.models import TRIAGE_ORDER, FindingIs, RedFlagRule, triage_rank
 
 Vector = npt.NDArray[np.float64]
 
@@ -47,6 +47,8 @@ class CompiledModel:
     rules_by_finding: dict[str, tuple[str, ...]]  # finding -> rules that test it
     outcomes: dict[str, tuple[tuple[AnswerValue, ...], Vector]]  # finding -> answers, loglik rows
     danger_signs: frozenset[str]  # answers set aside when judging triage (kb.yaml)
+    at_least_rank: Vector  # [rank, condition]: 1 where the condition's urgency is at least rank
+    combined_thresholds: Vector  # per rank: the summed probability that raises triage to it
 
     def age_band(self, age: float) -> int:
         """Index of the age band containing `age` (the last band is open-ended)."""
@@ -191,6 +193,12 @@ def compile_model(kb: KnowledgeBase) -> CompiledModel:
         rule_ranks={rule.id: triage_rank(rule.level) for rule in kb.red_flags},
         rules_by_finding=rules_by_finding,
         outcomes=_outcomes(kb, evidence, bins),
+        at_least_rank=np.asarray(
+            [[1.0 if triage_rank(u) >= rank else 0.0 for u in urgencies] for rank in range(5)]
+        ),
+        combined_thresholds=np.asarray(
+            [settings.combined_threshold.get(level, 2.0) for level in TRIAGE_ORDER]
+        ),
         danger_signs=frozenset(
             fid
             for fid, finding in kb.findings.items()

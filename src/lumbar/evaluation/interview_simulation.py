@@ -2,7 +2,7 @@
 
 As shared/spec/vignettes.md says, the simulated person answers `false` to a yes/no
 question about a finding the vignette does not list, and "don't know" to a number or
-choice it does not list.
+choice it does not list; a checklist with nothing that applies gets "none of these".
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lumbar.engine.assessment import Assessment
-from lumbar.engine.interview import Interview, Question, Reply
+from lumbar.engine.interview import NONE_OF_THESE, Interview, Question, Reply
 from lumbar.engine.model import CompiledModel, default_model
 
 
@@ -26,7 +26,8 @@ class InterviewRun:
 def simulated_reply(question: Question, answers: dict[str, Any], model: CompiledModel) -> Reply:
     """What a person described by `answers` replies to `question`."""
     if question.kind == "multiple":
-        return [fid for fid in question.findings if answers.get(fid) is True]
+        ticked = [fid for fid in question.findings if answers.get(fid) is True]
+        return ticked or [NONE_OF_THESE]
     fid = question.findings[0]
     value = answers.get(fid)
     if model.kb.findings[fid].type == "boolean":
@@ -35,9 +36,14 @@ def simulated_reply(question: Question, answers: dict[str, Any], model: Compiled
 
 
 def simulate_interview(answers: dict[str, Any], model: CompiledModel | None = None) -> InterviewRun:
-    """Run the interview to its end, replying from `answers` (age and sex included)."""
+    """Run the interview to its end, replying from `answers` (age and sex included).
+
+    Examined findings the vignette lists are handed over at the start, as a clinician or an
+    integration would supply them; they are not questions.
+    """
     model = model or default_model()
-    interview = Interview()
+    examined = set(model.kb.vocabulary.examined)
+    interview = Interview(answers={fid: v for fid, v in answers.items() if fid in examined})
     while (question := interview.next_question(model)) is not None:
         interview = interview.answer(question, simulated_reply(question, answers, model), model)
     return InterviewRun(interview.history, interview.assessment(model))

@@ -330,6 +330,37 @@ class _Checker:
         for level, threshold in meta.triage.escalation_threshold.items():
             if not 0 < threshold <= 1 or math.isnan(threshold):
                 self.error("kb.yaml", f"threshold for {level} must be in (0, 1]")
+        for level, threshold in meta.triage.combined_threshold.items():
+            if not 0 < threshold <= 1 or math.isnan(threshold):
+                self.error("kb.yaml", f"combined threshold for {level} must be in (0, 1]")
+        self._triage_policy()
+
+    def _triage_policy(self) -> None:
+        """The danger signs, unchecked signs and benign defaults name real ids, and cite."""
+        triage = self.kb.meta.triage
+        groups = {finding.data.group for finding in self.kb.findings.values()}
+        where = "kb.yaml triage"
+        for group in triage.danger_signs.groups:
+            if group not in groups:
+                self.error(f"{where}.danger_signs", f"{group!r} is not a finding group")
+        named = (
+            ("danger_signs", triage.danger_signs.findings),
+            ("unchecked", triage.unchecked.findings),
+            ("benign_alarm_default", triage.benign_alarm_default.findings),
+        )
+        for part, fids in named:
+            for fid in fids:
+                if fid not in self.kb.findings:
+                    self.error(f"{where}.{part}", f"{fid!r} is not a finding")
+        for cid in triage.benign_alarm_default.conditions:
+            if cid not in self.kb.conditions:
+                self.error(f"{where}.benign_alarm_default", f"{cid!r} is not a condition")
+            elif self.kb.conditions[cid].data.urgency not in ("self_care", "consultation"):
+                self.error(f"{where}.benign_alarm_default", f"{cid!r} is not a benign condition")
+        self.cite(f"{where}.danger_signs", triage.danger_signs.cite)
+        self.cite(f"{where}.unchecked", triage.unchecked.cite)
+        self.cite(f"{where}.benign_alarm_default", triage.benign_alarm_default.cite)
+        self.cite(f"{where}.likelihood_temper", triage.temper_cite)
 
     def interview(self) -> None:
         policy = self.kb.interview

@@ -239,6 +239,7 @@ class UncheckedDangerSigns(Strict):
 class TriageSettings(Strict):
     escalation_threshold: dict[TriageLevel, float]
     cite: CitationIds
+    combined_threshold: dict[TriageLevel, float]
     danger_signs: DangerSigns
     unchecked: UncheckedDangerSigns
     benign_alarm_default: BenignAlarmDefault
@@ -266,6 +267,9 @@ class StopRule(Strict):
     leading_change: Probability
     leading_min_probability: Probability
     max_questions: int = Field(ge=3)
+    emergency_floor: Probability  # an emergency condition this likely keeps the interview going
+    decisive_ratio: float = Field(gt=1.0)  # ...while an answer could multiply or divide it so
+    answer_min_chance: Probability  # an answer this likely counts as one that could come
 
 
 class InterviewPolicy(Strict):

@@ -85,6 +85,7 @@ DERIVED: Mapping[str, DerivedRule] = {"rad_both_legs": DerivedRule("leg", ("left
 UNDRAWN: Mapping[str, str] = {
     "rad_both_legs": "derived: ticked when a left-leg and a right-leg region are chosen",
     "rad_back_to_abdomen": "pain passing through the body from back to front has no one place",
+    "shoulder_tip_pain": "the tip of the shoulder lies outside the back-and-belly map",
 }
 
 

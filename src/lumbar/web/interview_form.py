@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 from lumbar.engine import default_model, validate_answers
 from lumbar.engine.answers import AnswerValue, InvalidAnswers
 from lumbar.engine.interview import (
+    NONE_OF_THESE,
     UNKNOWN,
     InvalidReply,
     Question,
@@ -129,6 +130,8 @@ def read_reply(question: Question, form: FormData) -> Reply:
     if raw == UNKNOWN_OPTION:
         return None
     if question.kind == "multiple":
+        if raw == NONE_OF_THESE:
+            return [NONE_OF_THESE]
         return [value for value in form.getlist("finding") if isinstance(value, str)]
     if question.kind == "number" and raw is None:
         raw = form.get("number")
