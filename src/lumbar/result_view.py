@@ -204,6 +204,9 @@ def _triage(kb: KnowledgeBase, triage: Mapping[str, Any], lang: str) -> TriageVi
         for reason in triage["set_by"]
         if reason["source"] in ("red_flag", "escalation")
     )
+    if any(reason["source"] == "unchecked" for reason in triage["set_by"]):
+        signs = ", ".join(kb.texts.findings[fid].label.get(lang) for fid in triage["unchecked"])
+        reasons += (kb.texts.ui["unchecked_danger_signs"].get(lang).format(signs=signs),)
     return TriageView(
         level=triage["level"],
         label=words.label.get(lang),
