@@ -16,7 +16,7 @@ from .conftest import DEV_VIGNETTES, EXTERNAL_VIGNETTES
 
 # Emergency sensitivity reached on vignettes/external when it was built (issue 12 asks
 # for 100%; what is missed is listed in the README). Raise it as the medicine improves.
-EXTERNAL_FLOOR = 0.84
+EXTERNAL_FLOOR = 0.87
 
 KEYS = {"n", "failures", *METRICS}
 

@@ -48,6 +48,9 @@ def answer_page(page: Any, answers: dict[str, Any]) -> None:
         v for v in page.eval_on_selector_all("input[name=finding]", "els => els.map(e => e.value)")
     ]
     if findings:  # a group: tap the body map where it can, tick the rest
+        if not any(answers.get(fid) is True for fid in findings):
+            page.click("button[name=reply][value=none_of_these]")
+            return
         for fid in findings:
             if answers.get(fid) is not True:
                 continue

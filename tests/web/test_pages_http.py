@@ -61,3 +61,27 @@ def test_sign_in_returns_only_to_pages_of_this_site() -> None:
     assert safe_next("/patients/1") == "/patients/1"
     for target in ("https://evil.test/", "//evil.test", "/\\evil.test", None, 3):
         assert safe_next(target) is None
+
+
+def test_an_empty_checklist_is_asked_again_and_none_of_these_moves_on(web_server: str) -> None:
+    """Issue 12: an empty submission is not "no" to everything; "None of these" is."""
+    import json
+
+    from lumbar.engine.interview import next_question
+
+    answers = {"age": 45, "sex": "male", "loc_lower_back_central": True}
+    question = next_question(answers, 3)
+    assert question is not None and question.kind == "multiple"
+    state = json.dumps(
+        {"answers": answers, "steps": [["age"], ["sex"], ["loc_lower_back_central"]]}
+    )
+    form = {"csrf": CSRF, "state": state, "question": question.id}
+    with _client(web_server) as client:
+        empty = client.post("/interview", data={**form, "action": "answer"})
+        none = client.post("/interview", data={**form, "reply": "none_of_these"})
+    assert empty.status_code == 422
+    assert "Nothing is ticked" in empty.text and f'value="{question.id}"' in empty.text
+    assert none.status_code == 200
+    assert "Nothing is ticked" not in none.text
+    assert f'name="question" value="{question.id}"' not in none.text
+    assert 'value="none_of_these"' in empty.text

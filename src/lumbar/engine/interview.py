@@ -32,6 +32,7 @@ from lumbar.kb.models import (
 )
 
 UNKNOWN = "unknown"
+OPENING = frozenset({"age", "sex", "pregnant"})  # asked first, never chosen by value
 NONE_OF_THESE = "none_of_these"  # the explicit reply to a checklist when nothing applies
 LOCATION_GROUP = "location"
 SPREAD_GROUP = "spread"
@@ -157,7 +158,7 @@ def _askable(
         for fid, finding in model.kb.findings.items()
         if fid not in answers
         and fid not in examined
-        and finding.data.group != "who"
+        and fid not in OPENING
         and (fid in model.outcomes or fid in model.rules_by_finding)
         and _applies(model, fid, known)
     ]

@@ -22,6 +22,7 @@ from lumbar.web.report_pdf import report_pdf
 from lumbar.web.result_page import result_context, starting_programme
 from lumbar.web.session import Visitor, check_csrf, visitor
 from lumbar.web.templating import pdf_download, render
+from lumbar.web.words import word
 
 router = APIRouter(include_in_schema=False)
 TYPICAL_QUESTIONS = 12  # the progress bar's horizon; the dev set's median is about 11
@@ -171,6 +172,8 @@ def _error_words(who: Visitor, question: Question, error: Exception) -> str:
         p.field == "age" and "adults" in p.problem for p in error.problems
     ):
         return ui["age_limit"].get(who.lang)
+    if question.kind == "multiple":
+        return word("web_checklist_empty", who.lang)
     if question.kind == "number":
         low, high = kb.findings[question.findings[0]].vocab.range or (0, 0)
         return ui["invalid_number"].get(who.lang).format(min=f"{low:g}", max=f"{high:g}")
