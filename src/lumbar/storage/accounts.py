@@ -127,8 +127,14 @@ def set_user_active(session: Session, user: User, active: bool, actor: Actor | N
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The active user with this email and password, or None; upgrades old password hashes."""
+    """The active user with this email and password, or None; upgrades old password hashes.
+
+    The slow password check (argon2, about 0.2 s) runs between transactions: the read so far
+    is committed first, so no database lock (SQLite's write lock in particular) is held while
+    the hash is computed and other requests are not kept waiting.
+    """
     user = find_user(session, email)
+    session.commit()
     if user is None:
         spend_password_check(password)
         return None

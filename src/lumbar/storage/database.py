@@ -13,7 +13,7 @@ SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=5000",
+    "PRAGMA busy_timeout=30000",
 )
 
 
@@ -25,10 +25,15 @@ def _sqlite_file(url: URL) -> Path | None:
 
 
 def _configure_sqlite(engine: Engine) -> None:
-    """Pragmas on every connection; explicit BEGIN so transactions and savepoints are real.
+    """Pragmas on every connection; explicit BEGIN IMMEDIATE so transactions are real.
 
     The sqlite3 module's own transaction handling defers BEGIN and breaks SAVEPOINT, so it
-    is switched off and SQLAlchemy's "begin" emits BEGIN itself (SQLAlchemy's recipe).
+    is switched off and SQLAlchemy's "begin" emits the BEGIN itself (SQLAlchemy's recipe).
+    The transaction takes SQLite's write lock at its start (IMMEDIATE): nearly every request
+    reads and then writes (an access check, then an audit event), and a deferred transaction
+    that has read cannot upgrade to a writer while another writes; SQLite refuses at once
+    with "database is locked" and the busy timeout does not help. Taking the lock first
+    makes a second writer wait its turn (up to the busy timeout) instead.
     """
 
     @event.listens_for(engine, "connect")
@@ -41,7 +46,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str | URL) -> Engine:
