@@ -85,7 +85,7 @@ def test_sqlite_runs_in_wal_mode_with_durable_writes_and_foreign_keys(tmp_path: 
         "journal_mode": "wal",
         "synchronous": 2,
         "foreign_keys": 1,
-        "busy_timeout": 5000,
+        "busy_timeout": 30000,
     }
 
 
