@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from ..live_server import ADMIN, LiveServer, ServerProcess, serve, spawn_server
 from ..storage.postgres import PostgresServer, find_bin_dir, remove, start_server
 
-__all__ = ["ADMIN", "LiveServer", "ServerProcess", "serve", "spawn_server"]
+__all__ = ["ADMIN", "LiveServer", "ServerProcess", "database_url", "serve", "spawn_server"]
 
 
 @pytest.fixture(scope="module")
@@ -24,14 +25,18 @@ def api_postgres() -> Iterator[PostgresServer]:
         remove(server)
 
 
+def database_url(request: pytest.FixtureRequest, backend: str, folder: Path, name: str) -> str:
+    """A fresh database: a SQLite file in `folder`, or database `name` on the test PostgreSQL."""
+    if backend == "sqlite":
+        return f"sqlite:///{folder / 'lumbar.db'}"
+    return str(request.getfixturevalue("api_postgres").create_database(name))
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def live(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     folder = tmp_path_factory.mktemp("server")
-    if request.param == "sqlite":
-        database = f"sqlite:///{folder / 'lumbar.db'}"
-    else:
-        database = request.getfixturevalue("api_postgres").create_database("api")
+    database = database_url(request, request.param, folder, "api")
     with serve(database, folder) as server:
         yield server

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from ..live_server import ADMIN, STRAIN, LiveServer, serve
+from .conftest import database_url
 
 CLIENTS = 32
 ROUNDS = 12
@@ -30,10 +31,7 @@ def busy(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     folder = tmp_path_factory.mktemp("busy")
-    if request.param == "sqlite":
-        database = f"sqlite:///{folder / 'lumbar.db'}"
-    else:
-        database = request.getfixturevalue("api_postgres").create_database("busy")
+    database = database_url(request, request.param, folder, "busy")
     with serve(database, folder, workers=2, login_attempts_per_minute=10_000) as server:
         yield server
 

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from ..live_server import ADMIN, STRAIN, LiveServer, ServerProcess, spawn_server
+from .conftest import database_url
 
 KILLS = 2
 WRITERS = 4
@@ -77,16 +78,13 @@ def _burst_then_kill(started: ServerProcess, person: dict[str, Any]) -> list[str
 def test_acknowledged_writes_survive_kill_9(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    if backend == "sqlite":
-        database = f"sqlite:///{tmp_path / 'lumbar.db'}"
-    else:
-        database = request.getfixturevalue("api_postgres").create_database("durable")
+    database = database_url(request, backend, tmp_path, "durable")
     acknowledged: list[str] = []
     person: dict[str, Any] | None = None
     for kill in range(KILLS):
         started = spawn_server(database, tmp_path, name=f"killed-{kill}")
-        person = person or _patient(started.wait_until_up())
-        started.wait_until_up()
+        server = started.wait_until_up()
+        person = person or _patient(server)
         acknowledged += _burst_then_kill(started, person)
     assert person is not None and acknowledged
     final = spawn_server(database, tmp_path, name="after")

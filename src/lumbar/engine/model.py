@@ -194,7 +194,10 @@ def compile_model(kb: KnowledgeBase) -> CompiledModel:
         rules_by_finding=rules_by_finding,
         outcomes=_outcomes(kb, evidence, bins),
         at_least_rank=np.asarray(
-            [[1.0 if triage_rank(u) >= rank else 0.0 for u in urgencies] for rank in range(5)]
+            [
+                [1.0 if triage_rank(u) >= rank else 0.0 for u in urgencies]
+                for rank in range(len(TRIAGE_ORDER))
+            ]
         ),
         combined_thresholds=np.asarray(
             [settings.combined_threshold.get(level, 2.0) for level in TRIAGE_ORDER]
