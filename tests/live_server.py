@@ -7,10 +7,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -32,6 +33,30 @@ class LiveServer:
             reply = client.post("/v1/auth/token", json={"email": email, "password": password})
             assert reply.status_code == 200, reply.text
             return str(reply.json()["access_token"])
+
+    def create_account(
+        self,
+        admin_token: str,
+        email: str,
+        role: str,
+        clinic: str | None = None,
+        password: str | None = None,
+    ) -> dict[str, Any]:
+        """An account made by an admin; a person then sets `password` with the invitation."""
+        body = {"email": email, "role": role, **({"clinic": clinic} if clinic else {})}
+        with self.client(admin_token) as admin:
+            created = admin.post("/v1/users", json=body)
+        assert created.status_code == 201, created.text
+        reply: dict[str, Any] = created.json()
+        if password is not None:
+            code = reply["invitation"]["code"]
+            with self.client() as client:
+                accepted = client.post(
+                    "/v1/auth/invitation", json={"invitation": code, "password": password}
+                )
+            assert accepted.status_code == 200, accepted.text
+        account: dict[str, Any] = reply["account"]
+        return account
 
 
 def free_port() -> int:
@@ -83,22 +108,26 @@ def spawn_server(
     name: str = "server",
     workers: int = 1,
     login_attempts_per_minute: int = 5,
+    env: Mapping[str, str] | None = None,
 ) -> ServerProcess:
-    """Start `lumbar serve` on `database` on a free port; its output goes to folder/name.log."""
+    """Start `lumbar serve` on `database` on a free port; its output goes to folder/name.log.
+    `env` adds or overrides environment variables (e.g. other `LUMBAR_*` settings)."""
     port = free_port()
     log = folder / f"{name}.log"
-    env = {
+    environment = {
         **os.environ,
         "LUMBAR_DATABASE_URL": database,
+        "LUMBAR_DATA_DIR": str(folder),  # the server's secret file
         "LUMBAR_ADMIN_EMAIL": ADMIN[0],
         "LUMBAR_ADMIN_PASSWORD": ADMIN[1],
         "LUMBAR_LOGIN_ATTEMPTS_PER_MINUTE": str(login_attempts_per_minute),
+        **(env or {}),
     }
     command = [sys.executable, "-m", "lumbar", "serve", "--port", str(port)]
     if workers != 1:
         command += ["--workers", str(workers)]
     with log.open("w") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=environment)
     return ServerProcess(process, LiveServer(f"http://127.0.0.1:{port}", log))
 
 
@@ -110,6 +139,7 @@ def serve(
     name: str = "server",
     workers: int = 1,
     login_attempts_per_minute: int = 5,
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[LiveServer]:
     """A running `lumbar serve` on `database`, stopped at the end."""
     started = spawn_server(
@@ -118,6 +148,7 @@ def serve(
         name=name,
         workers=workers,
         login_attempts_per_minute=login_attempts_per_minute,
+        env=env,
     )
     try:
         yield started.wait_until_up()

@@ -101,3 +101,62 @@ def test_every_assessment_carries_the_kb_version(kb: KnowledgeBase) -> None:
     from lumbar.engine import assess
 
     assert assess({"age": 40, "sex": "male"}).kb_version == kb.version
+
+
+def _edit_treatments(data: Path, edit: dict[str, dict[str, object]]) -> None:
+    """Change or drop (value None) fields of treatments in the copied catalogue."""
+    for path in (data / "treatments").glob("*.yaml"):
+        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for entry in entries:
+            for field, value in edit.get(entry["id"], {}).items():
+                if value is None:
+                    entry.pop(field, None)
+                else:
+                    entry[field] = value
+        path.write_text(yaml.safe_dump(entries, allow_unicode=True), encoding="utf-8")
+
+
+def test_check_requires_a_line_and_keeps_first_line_to_what_a_person_may_start(
+    tmp_path: Path,
+) -> None:
+    data = _copy_kb(tmp_path)
+    _edit_treatments(
+        data,
+        {
+            "walking": {"line": None},
+            "ketorolac": {"line": "first"},  # prescription only
+            "paracetamol": {"line": "first"},  # not recommended
+            "arnica_by_mouth": {"line": "second"},  # unsafe
+            "codeine": {"line_reason": None},
+            "tizanidine": {"line_cite": ["no-such-citation"]},
+        },
+    )
+    problems = {(p.where, p.message) for p in check_knowledge_base(load_knowledge_base(data))}
+    assert ("treatments.walking", "needs `line`: first, second or restricted") in problems
+    assert (
+        "treatments.ketorolac",
+        "`line: first` cannot be a prescription-only medicine",
+    ) in problems
+    assert any(
+        where == "treatments.paracetamol" and "needs evidence recommended" in message
+        for where, message in problems
+    )
+    assert (
+        "treatments.arnica_by_mouth",
+        "an unsafe treatment must be `line: restricted`",
+    ) in problems
+    assert any(
+        where == "treatments.codeine" and "needs `line_reason`" in message
+        for where, message in problems
+    )
+    assert (
+        "treatments.tizanidine.line_cite",
+        "cites unknown citation 'no-such-citation'",
+    ) in problems
+
+
+def test_loading_rejects_a_line_that_is_not_first_second_or_restricted(tmp_path: Path) -> None:
+    data = _copy_kb(tmp_path)
+    _edit_treatments(data, {"ibuprofen": {"line": "third"}})
+    with pytest.raises(KnowledgeBaseError, match="line"):
+        load_knowledge_base(data)

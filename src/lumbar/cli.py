@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from lumbar.cli_admin import db_app, users_app
+from lumbar.cli_audit import audit_app, db_grant
 from lumbar.cli_care import programme_command, screen_massage_command
 from lumbar.cli_common import (
     assess_file,
@@ -34,7 +35,9 @@ kb_app = typer.Typer(help="The knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 app.command("programme")(programme_command)
 app.command("screen-massage")(screen_massage_command)
+db_app.command("grant")(db_grant)
 app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
 app.command("serve")(serve_command)
 

@@ -2,42 +2,41 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
 import typer
-from sqlalchemy import make_url
+from sqlalchemy import make_url, select
 from sqlalchemy.orm import Session
 
-from lumbar.cli_common import errors, fail
+from lumbar.cli_common import DatabaseUrl, errors, fail
 from lumbar.storage.accounts import (
+    SCOPES,
     AccountError,
     bootstrap_admin_from_settings,
+    clinic_named,
     create_api_key,
-    create_clinic,
     create_user,
-    find_clinic,
     find_user,
+    invite,
+    revoke_api_key,
+    set_user_active,
 )
 from lumbar.storage.database import lock_for_setup, make_engine, make_session_factory
 from lumbar.storage.migrate import current_revision, downgrade, head_revision, upgrade
-from lumbar.storage.models import ROLES
-from lumbar.storage.security import WeakPassword
+from lumbar.storage.models import ROLES, ApiKey, Invitation, User
+from lumbar.storage.privileges import PrivilegeError, migration_url, upgrade_and_grant
+from lumbar.storage.server_secret import server_secret
 from lumbar.storage.settings import get_settings
 
-db_app = typer.Typer(help="The database: migrations.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="The database: migrations and, on PostgreSQL, two roles: the tables' owner migrates "
+    "(LUMBAR_MIGRATION_DATABASE_URL) and the server connects as a role that owns nothing and "
+    "may only add assessments and audit events (LUMBAR_DATABASE_URL; `lumbar db grant`).",
+    no_args_is_help=True,
+)
 users_app = typer.Typer(help="Accounts and API keys.", no_args_is_help=True)
-
-DatabaseUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        help="SQLAlchemy URL. Default: LUMBAR_DATABASE_URL, else lumbar.db in the data folder.",
-        show_default=False,
-    ),
-]
 
 
 def _url(database_url: str | None) -> str:
@@ -55,7 +54,10 @@ def _session(url: str) -> Iterator[Session]:
         fail(f"{_shown(url)} is not at the newest revision: run `lumbar db upgrade` first")
     engine = make_engine(url)
     try:
-        with make_session_factory(engine)() as session, session.begin():
+        with (
+            make_session_factory(engine, server_secret(get_settings()))() as session,
+            session.begin(),
+        ):
             yield session
     finally:
         engine.dispose()
@@ -66,10 +68,23 @@ def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Create or migrate the database; then create the first admin if LUMBAR_ADMIN_* are set."""
-    url = _url(database_url)
-    upgrade(url, revision)
+    """Create or migrate the database; then create the first admin if LUMBAR_ADMIN_* are set.
+
+    Without --database-url, migrates as LUMBAR_MIGRATION_DATABASE_URL (the tables' owner)
+    when it is set, then grants the role of LUMBAR_DATABASE_URL what the server needs."""
+    granted = None
+    try:
+        if database_url is None:
+            url = migration_url(get_settings())
+            granted = upgrade_and_grant(get_settings(), revision)
+        else:
+            url = database_url
+            upgrade(url, revision)
+    except PrivilegeError as error:
+        fail(str(error))
     typer.echo(f"{_shown(url)}: at revision {current_revision(url)}")
+    if granted is not None:
+        typer.echo(f"granted {granted.role} the server's privileges (see `lumbar db grant`)")
     if revision != "head":
         return
     with _session(url) as session:
@@ -84,8 +99,11 @@ def db_downgrade(
     revision: Annotated[str, typer.Argument(help='Target revision; "base" drops every table.')],
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Migrate the database down to REVISION."""
-    url = _url(database_url)
+    """Migrate the database down to REVISION (as LUMBAR_MIGRATION_DATABASE_URL if set)."""
+    try:
+        url = database_url or migration_url(get_settings())
+    except PrivilegeError as error:
+        fail(str(error))
     downgrade(url, revision)
     typer.echo(f"{_shown(url)}: at revision {current_revision(url) or 'base'}")
 
@@ -100,11 +118,20 @@ def db_current(database_url: DatabaseUrl = None) -> None:
     )
 
 
-def _read_password(from_stdin: bool) -> str:
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    return password
+def _account(session: Session, email: str) -> User:
+    user = find_user(session, email)
+    if user is None:
+        fail("no account with this email")
+    return user
+
+
+def _print_invitation(invitation: Invitation, code: str) -> None:
+    typer.echo(code)
+    errors.print(
+        "Give this invitation to the person: with it they choose their own password "
+        f"(web app: /invitation; API: POST /v1/auth/invitation). It works once, until "
+        f"{invitation.expires_at:%Y-%m-%d %H:%M} UTC."
+    )
 
 
 @users_app.command("create")
@@ -113,40 +140,91 @@ def users_create(
     role: Annotated[str, typer.Option(help=f"One of {', '.join(ROLES)}.")],
     clinic: Annotated[
         str | None,
-        typer.Option(help="Clinic name, created if new. Required for clinicians."),
+        typer.Option(help="Clinic name, created if new. Clinicians and integrations need one."),
     ] = None,
-    password_stdin: Annotated[
-        bool,
-        typer.Option("--password-stdin", help="Read the password from the first stdin line."),
-    ] = False,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Create an account; the password is prompted for (hidden) or read from stdin."""
-    url = _url(database_url)
-    password = _read_password(password_stdin)
+    """Create an account. A person gets an invitation (printed) with which they choose
+    their own password; an integration gets API keys (create-api-key)."""
     try:
-        with _session(url) as session:
-            clinic_id = None
-            if clinic is not None:
-                found = find_clinic(session, clinic) or create_clinic(session, clinic)
-                clinic_id = found.id
-            user = create_user(session, email, password, role, clinic_id)
-    except (AccountError, WeakPassword) as error:
+        with _session(_url(database_url)) as session:
+            clinic_id = clinic_named(session, clinic).id if clinic is not None else None
+            user = create_user(session, email, None, role, clinic_id)
+            invited = invite(session, user) if role != "integration" else None
+    except AccountError as error:
         fail(str(error))
-    typer.echo(f"created {role} account {user.id}")
+    errors.print(f"created {role} account {user.id}")
+    if invited is not None:
+        _print_invitation(*invited)
+
+
+@users_app.command("invite")
+def users_invite(
+    email: Annotated[str, typer.Option(help="The person's account.")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """A new invitation for a person who lost theirs or their password; earlier ones end.
+    Their password stays as it is until they use it."""
+    try:
+        with _session(_url(database_url)) as session:
+            invited = invite(session, _account(session, email))
+    except AccountError as error:
+        fail(str(error))
+    _print_invitation(*invited)
+
+
+@users_app.command("deactivate")
+def users_deactivate(
+    email: Annotated[str, typer.Option(help="The account.")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Deactivate an account: it can no longer sign in or act, its tokens stop working and
+    an integration's API keys are revoked."""
+    with _session(_url(database_url)) as session:
+        set_user_active(session, _account(session, email), False)
+    typer.echo("deactivated")
+
+
+@users_app.command("activate")
+def users_activate(
+    email: Annotated[str, typer.Option(help="The account.")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Reactivate an account; tokens issued before it was deactivated stay invalid."""
+    with _session(_url(database_url)) as session:
+        set_user_active(session, _account(session, email), True)
+    typer.echo("activated")
 
 
 @users_app.command("create-api-key")
 def users_create_api_key(
-    email: Annotated[str, typer.Option(help="The account the key acts as.")],
+    email: Annotated[str, typer.Option(help="The integration account the key belongs to.")],
     name: Annotated[str, typer.Option(help="What the key is for, e.g. the integration's name.")],
+    scope: Annotated[
+        list[str],
+        typer.Option(help=f"An action the key may do (repeat): {', '.join(SCOPES)}."),
+    ],
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Create an API key; it is printed once and cannot be shown again."""
-    with _session(_url(database_url)) as session:
-        user = find_user(session, email)
-        if user is None:
-            fail("no account with this email")
-        _, key = create_api_key(session, user, name)
+    """Create an API key of an integration account; it is printed once."""
+    try:
+        with _session(_url(database_url)) as session:
+            _, key = create_api_key(session, _account(session, email), name, scope)
+    except AccountError as error:
+        fail(str(error))
     typer.echo(key)
     errors.print("Store this key now: only its hash is kept, it cannot be shown again.")
+
+
+@users_app.command("revoke-api-key")
+def users_revoke_api_key(
+    prefix: Annotated[str, typer.Option(help="The key's prefix (the 8 characters after lbk_).")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Revoke an API key at once."""
+    with _session(_url(database_url)) as session:
+        api_key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+        if api_key is None:
+            fail("no API key with this prefix")
+        revoke_api_key(session, api_key)
+    typer.echo("revoked")

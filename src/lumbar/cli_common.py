@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, is_dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 import yaml
@@ -19,6 +19,16 @@ from lumbar.kb.models import LANGUAGES
 
 console = Console()
 errors = Console(stderr=True)
+
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="SQLAlchemy URL. Default: LUMBAR_DATABASE_URL, else lumbar.db in the data folder.",
+        show_default=False,
+    ),
+]
 
 
 def fail(message: str) -> NoReturn:

@@ -7,9 +7,12 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from lumbar.api.server_logs import logging_config
+from lumbar.cli_common import fail
 from lumbar.storage.accounts import prepare_server
 from lumbar.storage.database import make_engine, make_session_factory
-from lumbar.storage.migrate import upgrade
+from lumbar.storage.privileges import PrivilegeError, upgrade_and_grant
+from lumbar.storage.server_secret import server_secret
 from lumbar.storage.settings import Settings, get_settings
 
 
@@ -18,7 +21,7 @@ def prepare(settings: Settings) -> None:
     store the secret and the first admin (on SQLite a waiting writer can fail at once)."""
     engine = make_engine(settings.database_url)
     try:
-        with make_session_factory(engine)() as session:
+        with make_session_factory(engine, server_secret(settings))() as session:
             prepare_server(session, settings)
             session.commit()
     finally:
@@ -32,9 +35,16 @@ def serve_command(
 ) -> None:
     """Serve the REST API (OpenAPI at /docs and /openapi.json). The database is set by
     LUMBAR_DATABASE_URL (default: a SQLite file in LUMBAR_DATA_DIR); migrations are applied
-    first. Several servers may share one PostgreSQL database."""
+    first, as LUMBAR_MIGRATION_DATABASE_URL (PostgreSQL: the tables' owner) when it is set,
+    which then grants the server's role what it needs (`lumbar db grant`). Several servers
+    may share one PostgreSQL database. X-Forwarded-For and X-Forwarded-Proto count only
+    from the proxies in LUMBAR_TRUSTED_PROXIES (none by default)."""
     settings = get_settings()
-    upgrade(settings.database_url)
+    proxies = [str(network) for network in settings.trusted_proxies]
+    try:
+        upgrade_and_grant(settings)  # as LUMBAR_MIGRATION_DATABASE_URL, when set
+    except PrivilegeError as error:
+        fail(str(error))
     prepare(settings)
     uvicorn.run(
         "lumbar.api.app:create_app",
@@ -43,4 +53,7 @@ def serve_command(
         port=port,
         workers=workers,
         log_level="info",
+        log_config=logging_config(),  # no client data in the log
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies,
     )

@@ -1,5 +1,6 @@
-"""Terminal rendering of the care plan as `result_view` words it: patient mode (classes, no
-prescription doses) or clinician mode (INN, ATC, dosing, contraindications and risks)."""
+"""Terminal rendering of the care plan as `result_view` words it: patient mode (first-line
+options by class, no prescription doses, "a doctor may consider" for the second line) or
+clinician mode (every option with its line, INN, ATC, dosing, contraindications and risks)."""
 
 from __future__ import annotations
 
@@ -49,19 +50,21 @@ def _line(item: TreatmentView) -> Text:
 
 
 def care_plan_panel(kb: KnowledgeBase, plan: CarePlanView, lang: str) -> Panel:
-    """The plan: do now, options, what to avoid and why, prevention; long sections are cut
-    to SHOWN_ITEMS with "N more" (`lumbar treatments` lists all)."""
+    """The plan: do now, options (for a patient, then what a doctor may consider), what to
+    avoid and why, prevention; long sections are cut to SHOWN_ITEMS with "N more"
+    (`lumbar treatments` lists all)."""
     ui = kb.texts.ui
     body: list[Text] = [Text(ui["care_do_now_heading"].get(lang), style="bold underline")]
     body += [Text("• " + advice) for advice in plan.do_now]
-    for heading, items in plan.sections:
-        if items:
-            body.append(Text(""))
-            body.append(Text(ui[heading].get(lang), style="bold underline"))
-            body += [_line(item) for item in items[:SHOWN_ITEMS]]
-            if len(items) > SHOWN_ITEMS:
-                more = ui["report_more_items"].get(lang).format(n=len(items) - SHOWN_ITEMS)
-                body.append(Text(more, style="dim"))
+    for heading, items, after in plan.sections:
+        body.append(Text(""))
+        body.append(Text(ui[heading].get(lang), style="bold underline"))
+        body += [_line(item) for item in items[:SHOWN_ITEMS]]
+        if len(items) > SHOWN_ITEMS:
+            more = ui["report_more_items"].get(lang).format(n=len(items) - SHOWN_ITEMS)
+            body.append(Text(more, style="dim"))
+        if after:
+            body.append(Text(after))
     return Panel(Group(*body), title=ui["care_plan_heading"].get(lang))
 
 
@@ -73,7 +76,8 @@ def render_care_plan(
 
 
 def treatment_catalogue(kb: KnowledgeBase, lang: str, clinician: bool) -> list[dict[str, Any]]:
-    """The catalogue as JSON-ready entries; doses and clinical flags only for clinicians."""
+    """The catalogue as JSON-ready entries with their line; the line's reason, doses and
+    clinical flags only for clinicians."""
     entries = []
     for treatment in kb.treatments.values():
         entry: dict[str, Any] = {
@@ -89,6 +93,7 @@ def treatment_catalogue(kb: KnowledgeBase, lang: str, clinician: bool) -> list[d
             "phases": list(treatment.phases),
             "prescription": treatment.prescription,
             "drug_class": treatment.drug_class,
+            "line": treatment.line,
         }
         if treatment.text.patient_note:
             entry["patient_note"] = treatment.text.patient_note.get(lang)
@@ -97,6 +102,7 @@ def treatment_catalogue(kb: KnowledgeBase, lang: str, clinician: bool) -> list[d
                 inn=treatment.inn,
                 atc=list(treatment.atc),
                 dosing=treatment.dosing.model_dump() if treatment.dosing else None,
+                line_reason=treatment.line_reason,
                 contraindications=list(treatment.contraindications),
                 warnings=list(treatment.warnings),
                 risks=list(treatment.risks),
@@ -106,8 +112,9 @@ def treatment_catalogue(kb: KnowledgeBase, lang: str, clinician: bool) -> list[d
 
 
 def render_catalogue(console: Console, kb: KnowledgeBase, lang: str, clinician: bool) -> None:
-    """The catalogue as a table: name, kind, evidence label, guideline positions; for a
-    clinician also INN, ATC, dose and safety flags, worded as on the result screens."""
+    """The catalogue as a table: name, kind, evidence label and line, guideline positions; for
+    a clinician also INN, ATC, the line's reason, dose and safety flags, worded as on the
+    result screens."""
     table = Table(show_lines=True, expand=True)
     for column in ("id", "kind", "evidence", "NICE NG59 / ACP 2017", "what it is"):
         table.add_column(column)
@@ -116,10 +123,13 @@ def render_catalogue(console: Console, kb: KnowledgeBase, lang: str, clinician: 
         what = treatment.text.what.get(lang)
         if clinician:
             what += "".join(f"\n{detail}" for detail in clinical_details(kb, treatment, lang))
+        evidence = _label(ui[f"evidence_{treatment.evidence}"].get(lang), treatment.evidence)
+        if treatment.line:
+            evidence.append("\n" + ui[f"line_{treatment.line}"].get(lang))
         table.add_row(
             f"{treatment.id}\n{treatment.text.name.get(lang)}",
             treatment.kind,
-            _label(ui[f"evidence_{treatment.evidence}"].get(lang), treatment.evidence),
+            evidence,
             guideline_positions(kb, treatment, lang),
             what,
         )

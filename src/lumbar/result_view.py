@@ -2,8 +2,11 @@
 
 Built from an assessment's JSON form, so a stored assessment is shown exactly as it was
 made. This module decides what is shown and in which words; the renderers only lay it out
-(and cut long lists to what fits, see SHOWN_ITEMS). Patient mode names medicines by class and
-never gives a prescription dose; clinician mode adds INN, ATC, dosing and the safety flags.
+(and cut long lists to what fits, see SHOWN_ITEMS). Patient mode offers first-line treatments
+only, names medicines by class and never gives a prescription dose; second-line options are
+named in one "a doctor may consider" line and restricted ones are never offered (they may be
+listed to avoid). Clinician mode shows every option with its line, INN, ATC, dosing and the
+safety flags.
 """
 
 from __future__ import annotations
@@ -107,7 +110,8 @@ class TreatmentView:
     evidence: str
     evidence_label: str
     positions: str  # NICE NG59 and ACP 2017, in words
-    clinical: tuple[Detail, ...] = ()  # clinician mode: INN/ATC, dose, contraindications...
+    line: str  # first, second or restricted
+    clinical: tuple[Detail, ...] = ()  # clinician mode: INN/ATC, line, dose, contraindications...
 
 
 @dataclass(frozen=True)
@@ -118,15 +122,21 @@ class CarePlanView:
     avoid: tuple[TreatmentView, ...]
     prevention: tuple[TreatmentView, ...]
     hold_hands_on: bool
+    # Patient mode: "If these do not help..., a doctor may consider: ..." naming the
+    # second-line options (classes for medicines, no doses); None in clinician mode or when
+    # there are none. Shown after the options.
+    doctor_may_consider: str | None = None
 
     @property
-    def sections(self) -> tuple[tuple[str, tuple[TreatmentView, ...]], ...]:
-        """(heading's ui key, items) in the order every screen lists them."""
-        return (
-            ("care_options_heading", self.options),
-            ("care_avoid_heading", self.avoid),
-            ("care_prevention_heading", self.prevention),
+    def sections(self) -> tuple[tuple[str, tuple[TreatmentView, ...], str | None], ...]:
+        """(heading's ui key, items, a line shown after them) in the order every screen
+        lists them; a section with neither items nor a line is left out."""
+        sections = (
+            ("care_options_heading", self.options, self.doctor_may_consider),
+            ("care_avoid_heading", self.avoid, None),
+            ("care_prevention_heading", self.prevention, None),
         )
+        return tuple(section for section in sections if section[1] or section[2])
 
 
 @dataclass(frozen=True)
@@ -227,7 +237,7 @@ def guideline_positions(kb: KnowledgeBase, treatment: Treatment, lang: str) -> s
 
 
 def clinical_details(kb: KnowledgeBase, treatment: Treatment, lang: str) -> tuple[Detail, ...]:
-    """Clinician-only facts: INN and ATC, prescription status, dose, safety flags. The
+    """Clinician-only facts: INN and ATC, prescription status, line, dose, safety flags. The
     headings are in the person's language; the catalogue's own entries are in English."""
     ui = kb.texts.ui
     details = []
@@ -236,6 +246,10 @@ def clinical_details(kb: KnowledgeBase, treatment: Treatment, lang: str) -> tupl
         details.append(Detail(ui["report_inn"].get(lang), treatment.inn + atc))
     if treatment.prescription:
         details.append(Detail(None, ui[f"report_rx_{treatment.prescription}"].get(lang)))
+    if treatment.line:  # "Second line: a doctor's choice after ..."
+        line = ui[f"line_{treatment.line}"].get(lang)
+        reason = treatment.line_reason
+        details.append(Detail(line, reason) if reason else Detail(None, line))
     if treatment.dosing:
         dose = treatment.dosing
         parts = [dose.adult]
@@ -254,6 +268,61 @@ def clinical_details(kb: KnowledgeBase, treatment: Treatment, lang: str) -> tupl
     return tuple(details)
 
 
+def item_line(kb: KnowledgeBase, item: Mapping[str, Any]) -> str:
+    """A plan item's line as the plan recorded it; for an assessment made before plans had
+    lines, the catalogue's; restricted when neither says."""
+    line = item.get("line")
+    if line is None:
+        treatment = kb.treatments.get(item["treatment"])
+        line = treatment.line if treatment else None
+    return str(line or "restricted")
+
+
+def patient_items(kb: KnowledgeBase, items: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """What a patient is offered of a plan section: its first-line items only."""
+    return [item for item in items if item_line(kb, item) == "first"]
+
+
+def patient_name(kb: KnowledgeBase, treatment: Treatment, lang: str) -> str:
+    """A treatment as a patient sees it named: a medicine by its class."""
+    if treatment.kind == "medicine" and treatment.drug_class:
+        named = kb.texts.drug_classes.get(treatment.drug_class)
+        return named.name.get(lang) if named else treatment.drug_class
+    return treatment.text.name.get(lang)
+
+
+def _in_sentence(name: str) -> str:
+    """ "Muscle relaxants" as it reads inside a sentence; "COX-2" and the like stay."""
+    return name[0].lower() + name[1:] if len(name) > 1 and name[1].islower() else name
+
+
+def second_line_names(kb: KnowledgeBase, options: list[Mapping[str, Any]], lang: str) -> list[str]:
+    """The second-line options as a patient sees them named (classes for medicines), once
+    each, leaving out any name the first-line options already show."""
+    first = {
+        patient_name(kb, kb.treatments[item["treatment"]], lang)
+        for item in patient_items(kb, options)
+    }
+    names: list[str] = []
+    for item in options:
+        if item_line(kb, item) == "second":
+            name = patient_name(kb, kb.treatments[item["treatment"]], lang)
+            if name not in first and name not in names:
+                names.append(name)
+    return names
+
+
+def doctor_may_consider(
+    kb: KnowledgeBase, options: list[Mapping[str, Any]], lang: str
+) -> str | None:
+    """The patient's one line about the second-line options, or None when there are none."""
+    names = second_line_names(kb, options, lang)
+    if not names:
+        return None
+    listed = "; ".join(_in_sentence(name) for name in names)
+    return kb.texts.ui["care_doctor_may_consider"].get(lang).format(names=listed)
+
+
 def _treatments(
     kb: KnowledgeBase,
     items: list[Mapping[str, Any]],
@@ -263,7 +332,8 @@ def _treatments(
 ) -> tuple[TreatmentView, ...]:
     """Plan items as shown. For a patient a medicine is named by its class: medicines to
     consider collapse into one line a class with "ask a doctor or pharmacist"; medicines to
-    avoid keep their own plain-language reason (never a dose)."""
+    avoid keep their own plain-language reason (never a dose). Which items a patient sees
+    is chosen by the caller (`patient_items`)."""
     ui = kb.texts.ui
     shown: list[TreatmentView] = []
     classes: set[str] = set()
@@ -273,8 +343,7 @@ def _treatments(
         name = treatment.text.name.get(lang)
         note = (treatment.text.patient_note or treatment.text.what).get(lang)
         if not clinician and treatment.kind == "medicine" and treatment.drug_class:
-            named = kb.texts.drug_classes.get(treatment.drug_class)
-            name = named.name.get(lang) if named else treatment.drug_class
+            name = patient_name(kb, treatment, lang)
             if not avoid:
                 if treatment.drug_class in classes:
                     continue
@@ -288,6 +357,7 @@ def _treatments(
                 evidence=evidence,
                 evidence_label=ui["evidence_" + evidence].get(lang),
                 positions=guideline_positions(kb, treatment, lang),
+                line=item_line(kb, item),
                 clinical=clinical_details(kb, treatment, lang) if clinician else (),
             )
         )
@@ -297,14 +367,20 @@ def _treatments(
 def care_plan_view(
     kb: KnowledgeBase, plan: Mapping[str, Any], lang: str, clinician: bool
 ) -> CarePlanView:
-    """The care plan (its JSON form) as shown: every item, in order; renderers cut."""
+    """The care plan (its JSON form) as shown, in order; renderers cut. A clinician sees
+    every item; a patient the first-line options and prevention, the second-line options in
+    one line, and everything to avoid."""
+    options, prevention = plan["options"], plan["prevention"]
+    if not clinician:
+        options, prevention = patient_items(kb, options), patient_items(kb, prevention)
     return CarePlanView(
         phase=plan["phase"],
         do_now=tuple(kb.texts.ui[key].get(lang) for key in plan["do_now"]),
-        options=_treatments(kb, plan["options"], lang, clinician),
+        options=_treatments(kb, options, lang, clinician),
         avoid=_treatments(kb, plan["avoid"], lang, clinician, avoid=True),
-        prevention=_treatments(kb, plan["prevention"], lang, clinician),
+        prevention=_treatments(kb, prevention, lang, clinician),
         hold_hands_on=bool(plan["hold_hands_on"]),
+        doctor_may_consider=None if clinician else doctor_may_consider(kb, plan["options"], lang),
     )
 
 

@@ -21,16 +21,11 @@ def world(live: LiveServer) -> dict[str, Any]:
     """Two clinics, a clinician and a patient account in each, an admin, tokens."""
     admin = live.token(*ADMIN)
     people: dict[str, Any] = {"admin": {"token": admin}}
-    with live.client(admin) as client:
-        for clinic in ("north", "south"):
-            for role in ("clinician", "patient"):
-                email = f"{role}-{clinic}-{uuid.uuid4().hex[:6]}@lumbar.test"
-                reply = client.post(
-                    "/v1/users",
-                    json={"email": email, "password": PASSWORD, "role": role, "clinic": clinic},
-                )
-                assert reply.status_code == 201, reply.text
-                people[f"{role}_{clinic}"] = {**reply.json(), "token": live.token(email, PASSWORD)}
+    for clinic in ("north", "south"):
+        for role in ("clinician", "patient"):
+            email = f"{role}-{clinic}-{uuid.uuid4().hex[:6]}@lumbar.test"
+            account = live.create_account(admin, email, role, clinic, PASSWORD)
+            people[f"{role}_{clinic}"] = {**account, "token": live.token(email, PASSWORD)}
     with live.client(people["patient_north"]["token"]) as client:
         pid = people["patient_north"]["patient_id"]
         stored = client.post(f"/v1/patients/{pid}/assessments", json={"answers": STRAIN})
@@ -186,9 +181,14 @@ def test_authorization_matrix(live: LiveServer, world: dict[str, Any]) -> None:
 
 
 def test_api_keys_and_the_audit_trail(live: LiveServer, world: dict[str, Any]) -> None:
-    clinician = world["clinician_north"]
+    ehr = live.create_account(
+        world["admin"]["token"], f"ehr-{uuid.uuid4().hex[:6]}@n.test", "integration", "north"
+    )
     with live.client(world["admin"]["token"]) as admin:
-        created = admin.post(f"/v1/users/{clinician['id']}/api-keys", json={"name": "EHR"})
+        created = admin.post(
+            f"/v1/users/{ehr['id']}/api-keys",
+            json={"name": "EHR", "scopes": ["patients:write", "patients:read"]},
+        )
         assert created.status_code == 201, created.text
         key = created.json()["key"]
     with live.client(**{"X-API-Key": key}) as integration:
@@ -256,16 +256,13 @@ def test_input_the_fuzzing_found_is_refused_never_500(
         login = client.post("/v1/auth/token", json={"email": "a\u0000@b.c", "password": "x"})
         assert login.status_code == 422
     with live.client(world["admin"]["token"]) as admin:
-        key = admin.post(f"/v1/users/{'z' * 80}/api-keys", json={"name": "EHR"})
+        key = admin.post(
+            f"/v1/users/{'z' * 80}/api-keys", json={"name": "EHR", "scopes": ["patients:read"]}
+        )
         assert key.status_code == 404
         clinic = admin.post(
             "/v1/users",
-            json={
-                "email": "c@lumbar.test",
-                "password": PASSWORD,
-                "role": "clinician",
-                "clinic": "\u0000",
-            },
+            json={"email": "c@lumbar.test", "role": "clinician", "clinic": "\u0000"},
         )
         assert clinic.status_code == 422
         found = admin.get("/v1/audit", params={"patient_id": "x" * 80, "action": "a\u0000"})

@@ -39,15 +39,10 @@ def busy(
 def _patients(server: LiveServer) -> list[dict[str, Any]]:
     admin = server.token(*ADMIN)
     people = []
-    with server.client(admin) as client:
-        for _ in range(PATIENTS):
-            email = f"busy-{uuid.uuid4().hex[:8]}@lumbar.test"
-            reply = client.post(
-                "/v1/users",
-                json={"email": email, "password": PASSWORD, "role": "patient", "clinic": "busy"},
-            )
-            assert reply.status_code == 201, reply.text
-            people.append({**reply.json(), "email": email, "token": server.token(email, PASSWORD)})
+    for _ in range(PATIENTS):
+        email = f"busy-{uuid.uuid4().hex[:8]}@lumbar.test"
+        account = server.create_account(admin, email, "patient", "busy", PASSWORD)
+        people.append({**account, "email": email, "token": server.token(email, PASSWORD)})
     return people
 
 

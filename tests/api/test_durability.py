@@ -30,13 +30,8 @@ PASSWORD = "patient-password-1"
 def _patient(server: LiveServer) -> dict[str, Any]:
     admin = server.token(*ADMIN)
     email = f"durable-{uuid.uuid4().hex[:8]}@lumbar.test"
-    with server.client(admin) as client:
-        reply = client.post(
-            "/v1/users",
-            json={"email": email, "password": PASSWORD, "role": "patient", "clinic": "durable"},
-        )
-    assert reply.status_code == 201, reply.text
-    return {**reply.json(), "token": server.token(email, PASSWORD)}
+    account = server.create_account(admin, email, "patient", "durable", PASSWORD)
+    return {**account, "token": server.token(email, PASSWORD)}
 
 
 def _write_until(server: LiveServer, person: dict[str, Any], stop: threading.Event) -> list[str]:

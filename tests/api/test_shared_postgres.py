@@ -77,13 +77,11 @@ def people(pair: tuple[str, LiveServer, LiveServer]) -> dict[str, Any]:
     """A clinician and a patient of one clinic, created on A, signed in on A."""
     _, a, _ = pair
     found: dict[str, Any] = {}
-    with a.client(a.token(*ADMIN)) as admin:
-        for role in ("clinician", "patient"):
-            email = f"{role}-{uuid.uuid4().hex[:6]}@lumbar.test"
-            body = {"email": email, "password": PASSWORD, "role": role, "clinic": "shared"}
-            reply = admin.post("/v1/users", json=body)
-            assert reply.status_code == 201, reply.text
-            found[role] = {**reply.json(), "token": a.token(email, PASSWORD)}
+    admin = a.token(*ADMIN)
+    for role in ("clinician", "patient"):
+        email = f"{role}-{uuid.uuid4().hex[:6]}@lumbar.test"
+        account = a.create_account(admin, email, role, "shared", PASSWORD)
+        found[role] = {**account, "token": a.token(email, PASSWORD)}
     return found
 
 

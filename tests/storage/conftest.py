@@ -29,13 +29,14 @@ from .postgres import PostgresServer, find_bin_dir, remove, start_server
 BACKENDS = ("sqlite", "postgresql")
 TEMPLATES = ("bare", "world")
 PASSWORD = "correct horse battery"
+SECRET = "storage-tests-secret-0123456789abcdef"  # the audit chain key's source
 _database_numbers = itertools.count()
 
 
 def seed_world(url: str) -> None:
     """Clinics North and South, a clinician and a patient in each, and an admin."""
     engine = make_engine(url)
-    with make_session_factory(engine)() as session, session.begin():
+    with make_session_factory(engine, SECRET)() as session, session.begin():
         for clinic_name in ("north", "south"):
             clinic = create_clinic(session, clinic_name.title())
             for role in ("clinician", "patient"):
@@ -112,7 +113,7 @@ def world_url(backend: str, request: pytest.FixtureRequest) -> str:
 def open_session(url: str) -> Iterator[Session]:
     engine = make_engine(url)
     try:
-        with make_session_factory(engine)() as session:
+        with make_session_factory(engine, SECRET)() as session:
             yield session
     finally:
         engine.dispose()

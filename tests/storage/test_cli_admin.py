@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lumbar.cli import app
-from lumbar.storage.accounts import find_user, user_for_api_key
+from lumbar.storage.accounts import accept_invitation, api_key_holder, find_user
 from lumbar.storage.migrate import current_revision, head_revision
 
 from .conftest import PASSWORD, open_session
@@ -20,6 +20,8 @@ runner = CliRunner()
 def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     for name in ("LUMBAR_ADMIN_EMAIL", "LUMBAR_ADMIN_PASSWORD", "LUMBAR_DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LUMBAR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("LUMBAR_SECRET_KEY", raising=False)
     return f"sqlite:///{tmp_path / 'data' / 'lumbar.db'}"
 
 
@@ -43,76 +45,75 @@ def test_upgrade_creates_the_database_and_first_admin(
     assert current_revision(database) is None
 
 
-def test_users_create_reads_the_password_from_stdin(database: str) -> None:
+def test_users_create_invites_people_and_keys_go_to_integrations(database: str) -> None:
     _run("db", "upgrade", "--database-url", database)
     args = ("users", "create", "--email", "Doc@North.test", "--role", "clinician")
-    output = _run(
-        *args,
+    result = runner.invoke(app, [*args, "--clinic", "North", "--database-url", database])
+    assert result.exit_code == 0, result.output
+    assert "created clinician account" in result.stderr
+    code = result.stdout.strip()
+    key_args = ["create-api-key", "--email", "doc@north.test", "--name", "x"]
+    refused = runner.invoke(
+        app, ["users", *key_args, "--scope", "patients:read", "--database-url", database]
+    )
+    assert refused.exit_code == 2 and "never to a person" in refused.output
+    _run(
+        "users",
+        "create",
+        "--email",
+        "ehr@north.test",
+        "--role",
+        "integration",
         "--clinic",
         "North",
-        "--password-stdin",
         "--database-url",
         database,
-        stdin=PASSWORD + "\n",
     )
-    assert "created clinician account" in output
     key = _run(
         "users",
         "create-api-key",
         "--email",
-        "doc@north.test",
+        "ehr@north.test",
         "--name",
         "ehr",
+        "--scope",
+        "patients:read",
+        "--scope",
+        "assessments:write",
         "--database-url",
         database,
     ).splitlines()[0]
     with open_session(database) as session:
         user = find_user(session, "doc@north.test")
-        assert user is not None and user.clinic_id is not None
-        assert user_for_api_key(session, key) == user
-
-
-def test_users_create_prompts_for_a_hidden_password(database: str) -> None:
-    _run("db", "upgrade", "--database-url", database)
-    output = _run(
-        "users",
-        "create",
-        "--email",
-        "a@b.test",
-        "--role",
-        "admin",
-        "--database-url",
-        database,
-        stdin=f"{PASSWORD}\n{PASSWORD}\n",
-    )
-    assert PASSWORD not in output
+        assert user is not None and user.clinic_id is not None and user.password_hash is None
+        assert accept_invitation(session, code, PASSWORD) == user
+        holder = api_key_holder(session, key)
+        assert holder is not None
+        assert holder[1].scopes == ["assessments:write", "patients:read"]
+        session.commit()
+    prefix = key.split("_")[1]
+    _run("users", "revoke-api-key", "--prefix", prefix, "--database-url", database)
+    _run("users", "deactivate", "--email", "doc@north.test", "--database-url", database)
+    with open_session(database) as session:
+        assert api_key_holder(session, key) is None
+        doc = find_user(session, "doc@north.test")
+        assert doc is not None and not doc.active
+    _run("users", "activate", "--email", "doc@north.test", "--database-url", database)
+    assert _run("users", "invite", "--email", "doc@north.test", "--database-url", database)
 
 
 @pytest.mark.parametrize(
-    ("args", "stdin", "message"),
+    ("args", "message"),
     [
-        (("--role", "clinician"), PASSWORD, "needs a clinic"),
-        (("--role", "admin"), "short", "at least 10 characters"),
-        (("--role", "king"), PASSWORD, "role must be one of"),
+        (("--role", "clinician"), "needs a clinic"),
+        (("--role", "integration"), "needs a clinic"),
+        (("--role", "king"), "role must be one of"),
     ],
 )
-def test_users_create_explains_refusals(
-    database: str, args: tuple[str, ...], stdin: str, message: str
-) -> None:
+def test_users_create_explains_refusals(database: str, args: tuple[str, ...], message: str) -> None:
     _run("db", "upgrade", "--database-url", database)
     result = runner.invoke(
-        app,
-        [
-            "users",
-            "create",
-            "--email",
-            "x@y.test",
-            *args,
-            "--password-stdin",
-            "--database-url",
-            database,
-        ],
-        input=stdin + "\n",
+        app, ["users", "create", "--email", "x@y.test", *args, "--database-url", database]
     )
     assert result.exit_code == 2 and message in result.output
 
@@ -120,17 +121,6 @@ def test_users_create_explains_refusals(
 def test_users_create_needs_a_migrated_database(database: str) -> None:
     result = runner.invoke(
         app,
-        [
-            "users",
-            "create",
-            "--email",
-            "x@y.test",
-            "--role",
-            "admin",
-            "--password-stdin",
-            "--database-url",
-            database,
-        ],
-        input=PASSWORD + "\n",
+        ["users", "create", "--email", "x@y.test", "--role", "admin", "--database-url", database],
     )
     assert result.exit_code == 2 and "lumbar db upgrade" in result.output

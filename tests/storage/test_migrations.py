@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 import threading
@@ -30,7 +31,7 @@ TABLES = {
     "interview_sessions",
     "diary_entries",
     "audit_events",
-    "server_secret",
+    "invitations",
 }
 
 
@@ -59,6 +60,35 @@ def test_downgrade_drops_tables_holding_write_once_rows(world_url: str) -> None:
     assert _tables(world_url) == set()
 
 
+def test_accounts_survive_the_move_to_integration_keys(empty_url: str) -> None:
+    """0001 -> head keeps every row; a key that acted as a person is revoked; and back."""
+    upgrade(empty_url, "0001")
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as connection:
+            for statement in (
+                "INSERT INTO clinics VALUES ('c', 'North', '2026-01-01 00:00:00')",
+                "INSERT INTO patients (id, clinic_id, created_at)"
+                " VALUES ('p', 'c', '2026-01-01 00:00:00')",
+                "INSERT INTO users VALUES ('u', 'a@b.test', 'hash', 'patient', 'c', 'p', true,"
+                " '2026-01-01 00:00:00')",
+                "INSERT INTO api_keys VALUES ('k', 'u', 'ehr', 'abcdefgh', 'hash',"
+                " '2026-01-01 00:00:00', NULL)",
+            ):
+                connection.execute(text(statement))
+        upgrade(empty_url)
+        with engine.connect() as connection:
+            user = connection.execute(text("SELECT email, token_version FROM users")).one()
+            revoked = connection.execute(text("SELECT revoked_at FROM api_keys")).scalar()
+        assert tuple(user) == ("a@b.test", 0)
+        assert revoked is not None
+        downgrade(empty_url, "0001")
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM users")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
 def test_migrated_schema_matches_the_models(url: str) -> None:
     engine = make_engine(url)
     try:
@@ -81,6 +111,10 @@ def test_sqlite_runs_in_wal_mode_with_durable_writes_and_foreign_keys(tmp_path: 
     finally:
         engine.dispose()
     assert path.exists()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600, "readable by its owner only"
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    for companion in path.parent.glob("lumbar.db-*"):
+        assert stat.S_IMODE(companion.stat().st_mode) == 0o600
     assert pragmas == {
         "journal_mode": "wal",
         "synchronous": 2,

@@ -226,6 +226,8 @@ def test_audit_log_holds_no_health_data(world: World) -> None:
         "client_address",
         "outcome",
         "request_id",
+        "chain_hash",
+        "content_hash",
     }
     dumped = " ".join(str(vars(e)) for e in events)
     for health_word in ("cold_sweat", "female", "emergency", "pain"):

@@ -26,10 +26,21 @@ def test_registration_makes_a_patient_with_a_record_of_their_own(session: Sessio
     assert session.get(Patient, registered.user.patient_id) is not None
 
 
-def test_refusals_say_why_without_saying_whether_the_email_exists(session: Session) -> None:
-    assert _register(session, "someone@example.test").user is not None
-    assert _register(session, "someone@example.test").refused == "refused"
-    assert _register(session, "other@example.test", "short").refused == "weak_password"
+def test_refusals_say_why_and_a_taken_email_is_left_as_it_is(session: Session) -> None:
+    """The caller learns "taken" (the web app answers it as a new account); a weak password
+    is refused first, so a taken email cannot be told apart by that either."""
+    first = _register(session, "someone@example.test").user
+    assert first is not None
+    kept = first.password_hash
+    assert _register(session, "someone@example.test", "another-password").refused == "taken"
+    session.refresh(first)
+    assert first.password_hash == kept
+    for number, (email, password) in enumerate(
+        [("someone@example.test", "short"), ("other@example.test", "short")]
+    ):
+        refused = _register(session, email, password, address=f"192.0.2.{number}").refused
+        assert refused == "weak_password"
+    assert _register(session, "no-at-sign", address="192.0.2.9").refused == "refused"
 
 
 def test_attempts_per_address_are_limited_across_servers(session: Session, url: str) -> None:

@@ -1,16 +1,24 @@
-"""Assessments and audit events can be added but never changed or removed, even by raw SQL."""
+"""Assessments and audit events can be added, never changed or removed by lumbar, and the
+database's triggers reject UPDATE and DELETE (and TRUNCATE on PostgreSQL) sent by mistake.
+
+The triggers are a guard against mistakes, not against the tables' owner or whoever can
+write a SQLite file: `INSERT OR REPLACE` gets past them on SQLite, and the owner may drop
+or disable them. What holds then: PostgreSQL's two roles (tests/api/test_database_roles.py)
+and the audit chain, which finds such changes (test_audit_chain.py).
+"""
 
 from __future__ import annotations
 
 import inspect as pyinspect
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from lumbar.storage import audit, diary, interviews, records
 from lumbar.storage.access import audit as audit_event
 from lumbar.storage.database import make_engine
+from lumbar.storage.migrate import downgrade
 from lumbar.storage.records import save_assessment
 
 from .conftest import World
@@ -66,3 +74,33 @@ def test_no_function_changes_or_removes_an_assessment_or_audit_event() -> None:
         for name, _ in pyinspect.getmembers(module, pyinspect.isfunction)
     ]
     assert not [n for n in names if n.startswith(("update_", "delete_", "remove_", "edit_"))]
+
+
+def _triggers(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+            else:
+                query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            return set(connection.execute(text(query)).scalars())
+    finally:
+        engine.dispose()
+
+
+def _trigger_tables(url: str) -> set[str]:
+    return {name.split("_reject_")[0] for name in _triggers(url)}
+
+
+def test_every_revision_keeps_the_write_once_triggers(url: str) -> None:
+    """A migration that rebuilds a table (SQLite's batch mode) drops its triggers with it,
+    so each revision is checked."""
+    engine = make_engine(url)
+    try:
+        assert {"assessments", "audit_events"} <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    assert _trigger_tables(url) == {"assessments", "audit_events"}
+    downgrade(url, "0001")
+    assert _trigger_tables(url) == {"assessments", "audit_events"}

@@ -37,17 +37,8 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("web")
     database = f"sqlite:///{folder / 'lumbar.db'}"
     with serve(database, folder, login_attempts_per_minute=50) as server:
-        with server.client(server.token(*ADMIN)) as client:
-            created = client.post(
-                "/v1/users",
-                json={
-                    "email": CLINICIAN[0],
-                    "password": CLINICIAN[1],
-                    "role": "clinician",
-                    "clinic": CLINICIAN[2],
-                },
-            )
-            assert created.status_code == 201, created.text
+        admin = server.token(*ADMIN)
+        server.create_account(admin, CLINICIAN[0], "clinician", CLINICIAN[2], CLINICIAN[1])
         yield server.url
 
 

@@ -220,6 +220,9 @@ def _register(page: Any, url: str, email: str) -> None:
     page.fill("#password_again", "patient-password-1")
     page.check("#consent")
     page.click("form[action='/register'] button[type=submit]")
+    page.fill("#email", email)  # then sign in, as after registering an email that had one
+    page.fill("#password", "patient-password-1")
+    page.click("form[action='/signin'] button[type=submit]")
 
 
 def _diary_day(page: Any, day: date, pain: int, function: int) -> None:

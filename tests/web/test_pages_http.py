@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from lumbar.web.routes_account import safe_next
 
-CSRF = "test-csrf-token"
-
 
 def _client(url: str) -> httpx.Client:
-    client = httpx.Client(base_url=url, timeout=30)
-    client.cookies.set("lumbar_csrf", CSRF)
-    return client
+    return httpx.Client(base_url=url, timeout=30)
+
+
+def _csrf(client: httpx.Client) -> str:
+    """The form token the server made for this client's visit (the page sets its cookie)."""
+    found = re.search(r'name="csrf" value="([^"]+)"', client.get("/interview").text)
+    assert found is not None
+    return found.group(1)
 
 
 def test_a_form_without_its_csrf_token_is_refused(web_server: str) -> None:
@@ -24,14 +29,15 @@ def test_a_form_without_its_csrf_token_is_refused(web_server: str) -> None:
 
 def test_a_broken_interview_state_names_the_field(web_server: str) -> None:
     with _client(web_server) as client:
-        broken = client.post("/interview", data={"csrf": CSRF, "state": "{not json"})
+        csrf = _csrf(client)
+        broken = client.post("/interview", data={"csrf": csrf, "state": "{not json"})
         young = client.post(
             "/interview",
-            data={"csrf": CSRF, "state": '{"answers": {"age": 5}, "steps": [["age"]]}'},
+            data={"csrf": csrf, "state": '{"answers": {"age": 5}, "steps": [["age"]]}'},
         )
         unknown = client.post(
             "/report.pdf",
-            data={"csrf": CSRF, "state": '{"answers": {"made_up": true}, "steps": []}'},
+            data={"csrf": csrf, "state": '{"answers": {"made_up": true}, "steps": []}'},
         )
     assert broken.status_code == 422 and "state" in broken.text
     assert young.status_code == 422 and "state.answers" in young.text and "age" in young.text
@@ -75,8 +81,8 @@ def test_an_empty_checklist_is_asked_again_and_none_of_these_moves_on(web_server
     state = json.dumps(
         {"answers": answers, "steps": [["age"], ["sex"], ["loc_lower_back_central"]]}
     )
-    form = {"csrf": CSRF, "state": state, "question": question.id}
     with _client(web_server) as client:
+        form = {"csrf": _csrf(client), "state": state, "question": question.id}
         empty = client.post("/interview", data={**form, "action": "answer"})
         none = client.post("/interview", data={**form, "reply": "none_of_these"})
     assert empty.status_code == 422

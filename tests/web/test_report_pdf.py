@@ -250,3 +250,32 @@ def test_new_ui_keys_keep_their_placeholders_in_every_language(kb: KnowledgeBase
         if key.startswith(("report_", "diary_")):
             fields = {lang: set(re.findall(r"{(\w+)}", text.get(lang))) for lang in LANGUAGES}
             assert fields["uk"] == fields["en"] == fields["ru"], key
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_patient_pdf_offers_first_line_options_and_names_the_second_line(
+    kb: KnowledgeBase, lang: str
+) -> None:
+    """Issues 12 and 14: no restricted or second-line medicine among a strain's options."""
+    text = _text(_pdf("lifting-strain", lang, False))
+    ui = kb.texts.ui
+    doctor = _flat(ui["care_doctor_may_consider"].get(lang)).split("{names}")[0]
+    options = text[text.index(ui["care_options_heading"].get(lang)) : text.index(doctor)]
+    assert _flat(kb.texts.drug_classes["nsaid"].name.get(lang)) in options
+    for tid in ("ketorolac", "nimesulide", "indomethacin", "lornoxicam", "etoricoxib"):
+        treatment = kb.treatments[tid]
+        for name in (treatment.text.name.get(lang), *treatment.names):
+            assert _flat(name) not in text, (tid, name)
+    for drug_class in ("skeletal_muscle_relaxant", "nsaid_cox2_selective"):
+        assert _flat(kb.texts.drug_classes[drug_class].name.get(lang)) not in options
+    weak_opioids = _flat(kb.texts.drug_classes["weak_opioid"].name.get(lang))
+    assert weak_opioids not in options
+    assert weak_opioids[1:] in text[text.index(doctor) :]  # "a doctor may consider: weak..."
+
+
+def test_clinician_pdf_gives_each_option_its_line(kb: KnowledgeBase) -> None:
+    text = _text(_pdf("lifting-strain", "en", True))
+    assert kb.texts.ui["line_first"].en in text
+    assert kb.texts.ui["line_second"].en + ":" in text  # with the reason
+    assert _flat(kb.treatments["celecoxib"].line_reason or "") in text
+    assert "a doctor may consider" not in text

@@ -9,10 +9,14 @@ from fastapi import FastAPI
 
 from lumbar.api import routes_accounts, routes_public, routes_records
 from lumbar.api.context import ServerState
-from lumbar.api.errors import install_error_handlers
+from lumbar.api.docs_pages import ASSETS_PREFIX, install_docs
+from lumbar.api.errors import declare_unavailable, install_error_handlers
+from lumbar.api.headers import PrivateReplyHeaders
+from lumbar.api.limits import install_body_limit
 from lumbar.engine import default_model
 from lumbar.storage.accounts import prepare_server
 from lumbar.storage.database import make_engine, make_session_factory
+from lumbar.storage.server_secret import server_secret
 from lumbar.storage.settings import Settings, get_settings
 from lumbar.web.app_setup import install_web_app, is_web_path
 from lumbar.web.errors import web_error_page
@@ -35,9 +39,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(chosen.database_url)
-        sessions = make_session_factory(engine)
+        secret = server_secret(chosen)
+        sessions = make_session_factory(engine, secret)
         with sessions() as session:
-            secret = prepare_server(session, chosen)
+            prepare_server(session, chosen)
             session.commit()
         default_model()
         app.state.lumbar = ServerState(chosen, sessions, secret)
@@ -49,9 +54,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=default_model().kb.version,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # install_docs serves /docs without a CDN (and no ReDoc)
+        redoc_url=None,
     )
-    install_error_handlers(app, web_error_page, is_web_path)
+    error_reply = install_error_handlers(app, web_error_page, is_web_path)
+    install_body_limit(app, chosen.max_body_bytes, error_reply)
+    declare_unavailable(app)
     for module in (routes_public, routes_accounts, routes_records):
         app.include_router(module.router)
     install_web_app(app)
+    install_docs(app)
+    app.add_middleware(PrivateReplyHeaders, cacheable_prefixes=("/static/", ASSETS_PREFIX))
     return app

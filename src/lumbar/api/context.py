@@ -7,15 +7,15 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
 from lumbar.kb.models import LANGUAGES
-from lumbar.storage.access import Actor, RecordError
-from lumbar.storage.accounts import user_for_api_key, user_for_token
+from lumbar.storage.access import Actor, RecordError, audit
+from lumbar.storage.accounts import api_key_holder, user_for_token
 from lumbar.storage.records import MAX_OFFSET, MAX_PAGE_SIZE
 from lumbar.storage.settings import Settings
 
@@ -26,7 +26,7 @@ api_key_header = APIKeyHeader(
 
 Token = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 Key = Annotated[str | None, Depends(api_key_header)]
-Lang = Annotated[str | None, Query(description="en, uk or ru; else Accept-Language")]
+Lang = Annotated[Literal["en", "uk", "ru"] | None, Query(description="Else Accept-Language.")]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items in a page.")]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")]
 
@@ -73,6 +73,8 @@ def request_id(request: Request) -> str:
 
 
 def client_address(request: Request) -> str | None:
+    """The peer of the connection; behind a proxy in `trusted_proxies` the client it names
+    (`lumbar serve` has uvicorn read X-Forwarded-For from those proxies only)."""
     return request.client.host if request.client else None
 
 
@@ -81,25 +83,29 @@ def caller(
     request: Request,
     token: HTTPAuthorizationCredentials | None,
     api_key: str | None,
+    scope: str | None = None,
 ) -> Actor:
-    """The authenticated caller, or 401."""
+    """The authenticated caller, or 401; 403 (audited) when `scope` is named and the
+    caller's API key is not allowed it."""
     state = server(request)
-    user = None
-    via = "user"
+    actor = None
+    address, request_key = client_address(request), request_id(request)
     if token is not None and token.scheme.lower() == "bearer":
         user = user_for_token(session, token.credentials, state.secret)
+        if user is not None:
+            actor = Actor(user, "user", address, request_key)
     elif api_key:
-        user = user_for_api_key(session, api_key)
-        via = "api_key"
-    if user is None:
+        holder = api_key_holder(session, api_key)
+        if holder is not None:
+            user, key = holder
+            actor = Actor(user, "api_key", address, request_key, frozenset(key.scopes))
+    if actor is None:
         message = "sign in: a valid bearer token or API key is needed"
         raise HTTPException(401, message, {"WWW-Authenticate": "Bearer"})
-    return Actor(
-        user,
-        via="api_key" if via == "api_key" else "user",
-        client_address=client_address(request),
-        request_id=request_id(request),
-    )
+    if scope is not None and not actor.may(scope):
+        audit(session, actor, "use", "api_key", outcome="denied", resource_id=scope)
+        raise HTTPException(403, f"this API key is not allowed {scope}")
+    return actor
 
 
 def language(request: Request, lang: str | None = None) -> str:

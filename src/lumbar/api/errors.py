@@ -10,11 +10,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
+from lumbar.api.server_logs import scrubbed_traceback
 from lumbar.engine.answers import InvalidAnswers
 from lumbar.engine.programme import DiaryError
 from lumbar.storage.access import AccessDenied, InvalidRecord, RecordNotFound
+from lumbar.surrogates import replace_surrogates
 
 log = logging.getLogger("lumbar.api")
 HTTP_CODES = {
@@ -27,7 +30,9 @@ HTTP_CODES = {
     413: "too_large",
     422: "invalid",
     429: "too_many_requests",
+    503: "unavailable",
 }
+RETRY_AFTER_SECONDS = 5
 ErrorCode = Literal[
     "bad_request",
     "unauthorized",
@@ -38,6 +43,7 @@ ErrorCode = Literal[
     "too_large",
     "invalid",
     "too_many_requests",
+    "unavailable",
     "error",
 ]
 
@@ -75,6 +81,31 @@ ERROR_RESPONSES: dict[int, dict[str, Any]] = {
 }
 
 
+UNAVAILABLE = {
+    "description": "The records database is busy or unavailable; nothing was stored: retry.",
+    "headers": {"Retry-After": {**_STRING, "required": True, "description": "Seconds."}},
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+}
+
+
+def declare_unavailable(app: FastAPI) -> None:
+    """List the 503 in the OpenAPI description of every operation that checks credentials
+    (those answer 401): each reads the records database, which may be unavailable."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        built = app.openapi_schema is not None
+        description = build()
+        if not built:
+            for operations in description["paths"].values():
+                for operation in operations.values():
+                    if "401" in operation["responses"]:
+                        operation["responses"]["503"] = UNAVAILABLE
+        return description
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The `responses=` of a route that can answer these error statuses (OpenAPI)."""
     return {status: {**ERROR_RESPONSES[status], "model": ErrorResponse} for status in statuses}
@@ -91,7 +122,8 @@ def error_response(
 ) -> JSONResponse:
     """The error as JSON with its HTTP status."""
     error = {"code": HTTP_CODES.get(status, "error"), "message": message, "fields": fields or []}
-    return JSONResponse({"error": error}, status_code=status, headers=headers)
+    readable = replace_surrogates(error)  # a field named by a client may hold one
+    return JSONResponse({"error": readable}, status_code=status, headers=headers)
 
 
 def _field(location: tuple[Any, ...]) -> str:
@@ -99,13 +131,23 @@ def _field(location: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _problem(problem: dict[str, Any]) -> dict[str, str]:
+    """A validation problem as {"field", "problem"}; JSON that does not parse is `body`'s."""
+    if problem["type"] == "json_invalid":
+        reason = problem.get("ctx", {}).get("error", "")
+        position = problem["loc"][-1]
+        return {"field": "body", "problem": f"not valid JSON: {reason} (character {position})"}
+    return {"field": _field(tuple(problem["loc"])), "problem": str(problem["msg"])}
+
+
 def install_error_handlers(
     app: FastAPI, html: HtmlErrors | None = None, is_html: Callable[[str], bool] | None = None
-) -> None:
+) -> Callable[[Request, int, str], Response]:
     """Map every exception a client can cause to the error shape; never a 500 with details.
 
     Requests for which `is_html(path)` holds get `html(request, status, message, headers)`
-    instead: the web app's error page.
+    instead: the web app's error page. Returns that reply, `respond(request, status,
+    message)`, for middleware that answers before the app (the body size limit).
     """
 
     def respond(
@@ -117,15 +159,12 @@ def install_error_handlers(
     ) -> Response:
         if html is not None and is_html is not None and is_html(request.url.path):
             detail = "; ".join(f"{f['field']}: {f['problem']}" for f in fields or ()) or message
-            return html(request, status, detail, headers)
+            return html(request, status, replace_surrogates(detail), headers)
         return error_response(status, message, fields, headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
-        fields = [
-            {"field": _field(tuple(problem["loc"])), "problem": str(problem["msg"])}
-            for problem in error.errors()
-        ]
+        fields = [_problem(problem) for problem in error.errors()]
         return respond(request, 422, "the request is not valid", fields)
 
     @app.exception_handler(InvalidAnswers)
@@ -157,9 +196,34 @@ def install_error_handlers(
         headers = dict(error.headers or {})
         return respond(request, error.status_code, str(error.detail), headers=headers or None)
 
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(request: Request, error: OperationalError) -> Response:
+        """503 with Retry-After when the database is locked past the busy timeout, down or
+        read-only: nothing was stored, and trying again later is right. Handled inside the
+        app (unlike a 500), so the reply carries every header and the connection stays up."""
+        log.error(
+            "database unavailable (%s) on %s %s\n%s",
+            type(error.orig).__name__,
+            request.method,
+            getattr(request.scope.get("route"), "path", "?"),
+            scrubbed_traceback(error),
+        )
+        message = "the records database is busy or unavailable: nothing was stored, try again"
+        return respond(request, 503, message, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:
+        """500, and the traceback in the log without exception messages, which may hold
+        what the client sent (answers, labels, emails)."""
         route = request.scope.get("route")
         path = getattr(route, "path", "?")
-        log.error("unexpected %s on %s %s", type(error).__name__, request.method, path)
+        log.error(
+            "unexpected %s on %s %s\n%s",
+            type(error).__name__,
+            request.method,
+            path,
+            scrubbed_traceback(error),
+        )
         return respond(request, 500, "internal error")
+
+    return respond

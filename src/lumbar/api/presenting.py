@@ -10,6 +10,8 @@ from lumbar.engine.interview import Question
 from lumbar.engine.wording import word_question
 from lumbar.kb.loader import KnowledgeBase
 from lumbar.render_care_plan import treatment_catalogue
+from lumbar.result_view import care_plan_view as shown_care_plan
+from lumbar.result_view import doctor_may_consider, item_line, patient_items, second_line_names
 
 
 def question_view(kb: KnowledgeBase, question: Question | None, lang: str) -> dict[str, Any] | None:
@@ -27,7 +29,10 @@ def question_view(kb: KnowledgeBase, question: Question | None, lang: str) -> di
 
 
 def assessment_text(kb: KnowledgeBase, result: dict[str, Any], lang: str) -> dict[str, Any]:
-    """The words a screen shows for an assessment (from its JSON form)."""
+    """The words a screen shows for an assessment (from its JSON form). The care plan is
+    worded as a patient sees it: first-line options only (medicines by class), and one line
+    on what a doctor may consider; `result.care_plan` itself keeps every option with its
+    line, and GET /v1/assessments/{id}/care-plan gives each role its own view."""
     ui = kb.texts.ui
     level = result["triage"]["level"]
     triage = kb.texts.triage[level]
@@ -47,8 +52,23 @@ def assessment_text(kb: KnowledgeBase, result: dict[str, Any], lang: str) -> dic
         },
         "specialists": {s: kb.texts.specialists[s].name.get(lang) for s in result["specialists"]},
         "tests": {t: kb.texts.tests[t].name.get(lang) for t in result["tests"]},
+        "care_plan": _care_plan_text(kb, result["care_plan"], lang)
+        if "care_plan" in result
+        else None,
         "disclaimer": ui["disclaimer"].get(lang),
         "call_for_help": ui["call_for_help_general"].get(lang),
+    }
+
+
+def _care_plan_text(kb: KnowledgeBase, plan: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The care plan's words as a patient sees them (result_view): names only, no doses."""
+    shown = shown_care_plan(kb, plan, lang, clinician=False)
+    return {
+        "do_now": list(shown.do_now),
+        "options": [item.name for item in shown.options],
+        "doctor_may_consider": shown.doctor_may_consider,
+        "avoid": [item.name for item in shown.avoid],
+        "prevention": [item.name for item in shown.prevention],
     }
 
 
@@ -63,26 +83,42 @@ def assessment_view(
 def care_plan_view(
     kb: KnowledgeBase, result: dict[str, Any], lang: str, clinician: bool
 ) -> dict[str, Any]:
-    """The care plan with each treatment from the catalogue: patient mode never has doses."""
+    """The care plan with each treatment from the catalogue. A clinician gets every option
+    with its line, INN, doses and flags; a patient the first-line options and prevention only
+    (medicines by class, never a dose), the second-line ones named in `doctor_may_consider`,
+    and everything to avoid."""
     plan = result["care_plan"]
     catalogue = {entry["id"]: entry for entry in treatment_catalogue(kb, lang, clinician)}
     ui = kb.texts.ui
     sections = {}
     for section in ("options", "avoid", "prevention"):
+        items = plan[section]
+        if not clinician and section != "avoid":
+            items = patient_items(kb, items)
         sections[section] = [
             {
                 **item,
+                "line": item_line(kb, item),
                 "treatment_text": _patient_safe(
                     kb, catalogue[item["treatment"]], lang, avoid=section == "avoid"
                 ),
             }
             if not clinician
-            else {**item, "treatment_text": catalogue[item["treatment"]]}
-            for item in plan[section]
+            else {
+                **item,
+                "line": item_line(kb, item),
+                "treatment_text": catalogue[item["treatment"]],
+            }
+            for item in items
         ]
+    patient = {
+        "second_line": second_line_names(kb, plan["options"], lang),
+        "doctor_may_consider": doctor_may_consider(kb, plan["options"], lang),
+    }
     return {
         **plan,
         **sections,
+        **({} if clinician else patient),
         "do_now_text": [ui[key].get(lang) for key in plan["do_now"]],
         "mode": "clinician" if clinician else "patient",
         "disclaimer": ui["disclaimer"].get(lang),

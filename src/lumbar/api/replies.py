@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Language = Literal["en", "uk", "ru"]
-Role = Literal["patient", "clinician", "admin"]
+Role = Literal["patient", "clinician", "admin", "integration"]
 EngineObject = dict[str, Any]
 
 
@@ -59,12 +59,47 @@ class Account(Reply):
     clinic_id: str | None
     patient_id: str | None = Field(description="A patient account's own record.")
     active: bool
+    has_password: bool = Field(
+        description="false: an invited person who has not chosen a password, or an integration."
+    )
+
+
+class AccountPage(Page):
+    items: list[Account]
+
+
+class Invitation(Reply):
+    code: str = Field(
+        description="Shown only in this reply: give it to the person, who sets their own "
+        "password with it (POST /v1/auth/invitation, or the web app's invitation page)."
+    )
+    expires_at: datetime
+
+
+class NewAccount(Reply):
+    account: Account
+    invitation: Invitation | None = Field(description="For a person; null for an integration.")
+
+
+class ApiKey(Reply):
+    id: str
+    prefix: str
+    name: str
+    scopes: list[str]
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ApiKeyList(Reply):
+    items: list[ApiKey]
 
 
 class NewApiKey(Reply):
     id: str
     prefix: str
     name: str
+    scopes: list[str]
+    created_at: datetime
     key: str = Field(description="Shown only in this reply.")
 
 

@@ -5,7 +5,6 @@ the caller may not see is answered 404, like one that does not exist."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -19,13 +18,14 @@ from lumbar.api.schemas import (
     DiaryCreate,
     InterviewAnswers,
     InterviewCreate,
+    IsoDate,
     PatientCreate,
 )
 from lumbar.engine import default_model
 from lumbar.engine.interview import next_question, urgent_red_flags
 from lumbar.storage import diary, interviews, records
 from lumbar.storage.access import AccessDenied
-from lumbar.storage.models import Assessment, DiaryEntry, InterviewSession, Patient
+from lumbar.storage.models import CLINIC_ROLES, Assessment, DiaryEntry, InterviewSession, Patient
 from lumbar.storage.programme import check_not_in_the_future, programme_records
 
 router = APIRouter(prefix="/v1", tags=["records"])
@@ -97,7 +97,7 @@ def diary_view(entry: DiaryEntry) -> dict[str, Any]:
 def add_patient(body: PatientCreate, request: Request, token: Token, key: Key) -> dict[str, Any]:
     """A new patient of the clinician's clinic."""
     with unit_of_work(request) as session:
-        actor = caller(session, request, token, key)
+        actor = caller(session, request, token, key, "patients:write")
         try:
             patient = records.create_patient(
                 session, actor, label=body.label, sex=body.sex, birth_year=body.birth_year
@@ -115,7 +115,7 @@ def list_patients(
 ) -> dict[str, Any]:
     """A clinician's patients, or a patient's own record."""
     with unit_of_work(request) as session:
-        actor = caller(session, request, token, key)
+        actor = caller(session, request, token, key, "patients:read")
         if actor.user.role == "patient" and actor.user.patient_id is not None:
             patients = [records.get_patient(session, actor, actor.user.patient_id)]
         else:
@@ -129,11 +129,11 @@ def list_patients(
 @router.get(
     "/patients/{patient_id}",
     response_model=replies.Patient,
-    responses=error_responses(401, 404, 422),
+    responses=error_responses(401, 403, 404, 422),
 )
 def read_patient(patient_id: str, request: Request, token: Token, key: Key) -> dict[str, Any]:
     with unit_of_work(request) as session:
-        actor = caller(session, request, token, key)
+        actor = caller(session, request, token, key, "patients:read")
         return patient_view(records.get_patient(session, actor, patient_id))
 
 
@@ -141,7 +141,7 @@ def read_patient(patient_id: str, request: Request, token: Token, key: Key) -> d
     "/patients/{patient_id}/assessments",
     status_code=201,
     response_model=replies.Assessment,
-    responses=error_responses(401, 404, 422),
+    responses=error_responses(401, 403, 404, 422),
 )
 def add_assessment(
     patient_id: str,
@@ -153,7 +153,7 @@ def add_assessment(
 ) -> dict[str, Any]:
     """Assess a complete set of answers and store it (immutable from then on)."""
     with unit_of_work(request) as session:
-        actor = caller(session, request, token, key)
+        actor = caller(session, request, token, key, "assessments:write")
         stored = records.save_assessment(session, actor, patient_id, body.answers, body.language)
         return stored_assessment_view(stored, language(request, lang))
 
@@ -161,7 +161,7 @@ def add_assessment(
 @router.get(
     "/patients/{patient_id}/assessments",
     response_model=replies.AssessmentPage,
-    responses=error_responses(401, 404, 422),
+    responses=error_responses(401, 403, 404, 422),
 )
 def list_assessments(
     patient_id: str,
@@ -174,7 +174,7 @@ def list_assessments(
 ) -> dict[str, Any]:
     """The patient's assessments, newest first."""
     with unit_of_work(request) as session:
-        actor = caller(session, request, token, key)
+        actor = caller(session, request, token, key, "assessments:read")
         found = records.list_assessments(session, actor, patient_id, limit, offset)
         chosen = language(request, lang)
         items = [stored_assessment_view(a, chosen) for a in found]
@@ -184,13 +184,13 @@ def list_assessments(
 @router.get(
     "/assessments/{assessment_id}",
     response_model=replies.Assessment,
-    responses=error_responses(401, 404, 422),
+    responses=error_responses(401, 403, 404, 422),
 )
 def read_assessment(
     assessment_id: str, request: Request, token: Token, key: Key, lang: Lang = None
 ) -> dict[str, Any]:
     with unit_of_work(request) as session:
-        actor = caller(session, request, token, key)
+        actor = caller(session, request, token, key, "assessments:read")
         stored = records.get_assessment(session, actor, assessment_id)
         return stored_assessment_view(stored, language(request, lang))
 
@@ -198,16 +198,16 @@ def read_assessment(
 @router.get(
     "/assessments/{assessment_id}/care-plan",
     response_model=replies.CarePlan,
-    responses=error_responses(401, 404, 422),
+    responses=error_responses(401, 403, 404, 422),
 )
 def read_care_plan(
     assessment_id: str, request: Request, token: Token, key: Key, lang: Lang = None
 ) -> dict[str, Any]:
     """The care plan: clinicians get INN, doses and flags; patients get classes, no doses."""
     with unit_of_work(request) as session:
-        actor = caller(session, request, token, key)
+        actor = caller(session, request, token, key, "assessments:read")
         stored = records.get_assessment(session, actor, assessment_id)
-        clinician = actor.user.role == "clinician"
+        clinician = actor.user.role in CLINIC_ROLES
         return care_plan_view(default_model().kb, stored.result, language(request, lang), clinician)
 
 
@@ -217,7 +217,7 @@ def red_flag_queue(
 ) -> dict[str, Any]:
     """The clinic's assessments with an open red flag, newest first (clinicians)."""
     with unit_of_work(request) as session:
-        actor = caller(session, request, token, key)
+        actor = caller(session, request, token, key, "queue:read")
         try:
             found = records.list_red_flag_queue(session, actor, limit, offset)
         except AccessDenied as error:
@@ -238,14 +238,14 @@ def red_flag_queue(
     "/patients/{patient_id}/interviews",
     status_code=201,
     response_model=replies.Interview,
-    responses=error_responses(401, 404, 422),
+    responses=error_responses(401, 403, 404, 422),
 )
 def start_interview(
     patient_id: str, body: InterviewCreate, request: Request, token: Token, key: Key
 ) -> dict[str, Any]:
     """Start an interview kept on the server; answer it with PUT .../answers."""
     with unit_of_work(request) as session:
-        actor = caller(session, request, token, key)
+        actor = caller(session, request, token, key, "interviews:write")
         interview = interviews.start_interview(session, actor, patient_id, body.language)
         return interview_view(interview, body.language)
 
@@ -253,13 +253,13 @@ def start_interview(
 @router.get(
     "/interviews/{interview_id}",
     response_model=replies.Interview,
-    responses=error_responses(401, 404, 422),
+    responses=error_responses(401, 403, 404, 422),
 )
 def read_interview(
     interview_id: str, request: Request, token: Token, key: Key, lang: Lang = None
 ) -> dict[str, Any]:
     with unit_of_work(request) as session:
-        actor = caller(session, request, token, key)
+        actor = caller(session, request, token, key, "interviews:read")
         interview = interviews.get_interview(session, actor, interview_id)
         return interview_view(interview, lang or interview.language)
 
@@ -267,14 +267,14 @@ def read_interview(
 @router.put(
     "/interviews/{interview_id}/answers",
     response_model=replies.Interview,
-    responses=error_responses(401, 404, 422),
+    responses=error_responses(401, 403, 404, 422),
 )
 def save_answers(
     interview_id: str, body: InterviewAnswers, request: Request, token: Token, key: Key
 ) -> dict[str, Any]:
     """Replace the answers so far; the reply has the next question."""
     with unit_of_work(request) as session:
-        actor = caller(session, request, token, key)
+        actor = caller(session, request, token, key, "interviews:write")
         interview = interviews.save_interview_answers(
             session, actor, interview_id, body.answers, body.asked
         )
@@ -285,14 +285,14 @@ def save_answers(
     "/interviews/{interview_id}/finish",
     status_code=201,
     response_model=replies.Assessment,
-    responses=error_responses(401, 404, 422),
+    responses=error_responses(401, 403, 404, 422),
 )
 def finish_interview(
     interview_id: str, request: Request, token: Token, key: Key, lang: Lang = None
 ) -> dict[str, Any]:
     """Finish the interview: its assessment is stored and returned."""
     with unit_of_work(request) as session:
-        actor = caller(session, request, token, key)
+        actor = caller(session, request, token, key, "interviews:write")
         stored = interviews.finish_interview(session, actor, interview_id)
         return stored_assessment_view(stored, language(request, lang))
 
@@ -301,14 +301,14 @@ def finish_interview(
     "/patients/{patient_id}/diary",
     status_code=201,
     response_model=replies.DiaryEntry,
-    responses=error_responses(401, 404, 422),
+    responses=error_responses(401, 403, 404, 422),
 )
 def add_diary_entry(
     patient_id: str, body: DiaryCreate, request: Request, token: Token, key: Key
 ) -> dict[str, Any]:
     """One day of the pain diary (one entry a day), not later than tomorrow."""
     with unit_of_work(request) as session:
-        actor = caller(session, request, token, key)
+        actor = caller(session, request, token, key, "diary:write")
         check_not_in_the_future("day", body.day)
         entry = diary.add_diary_entry(session, actor, patient_id, **body.model_dump())
         return diary_view(entry)
@@ -317,21 +317,21 @@ def add_diary_entry(
 @router.get(
     "/patients/{patient_id}/diary",
     response_model=replies.DiaryPage,
-    responses=error_responses(401, 404, 422),
+    responses=error_responses(401, 403, 404, 422),
 )
 def list_diary(
     patient_id: str,
     request: Request,
     token: Token,
     key: Key,
-    start: date | None = None,
-    end: date | None = None,
+    start: IsoDate | None = None,
+    end: IsoDate | None = None,
     limit: Limit = 31,
     offset: Offset = 0,
 ) -> dict[str, Any]:
     """Diary entries from `start` to `end`, latest first."""
     with unit_of_work(request) as session:
-        actor = caller(session, request, token, key)
+        actor = caller(session, request, token, key, "diary:read")
         entries = diary.list_diary_entries(
             session, actor, patient_id, start=start, end=end, limit=limit, offset=offset
         )
@@ -348,7 +348,7 @@ def read_programme(
     request: Request,
     token: Token,
     key: Key,
-    today: date | None = None,
+    today: IsoDate | None = None,
     days: Annotated[int, Query(ge=1, le=90)] = 7,
     cleared: Annotated[
         bool, Query(description="A clinician has seen the person and cleared exercise.")
@@ -357,7 +357,7 @@ def read_programme(
     """The exercise programme from the latest assessment and the diary since it, as of
     `today` (default: the server's date; not later than tomorrow)."""
     with unit_of_work(request) as session:
-        actor = caller(session, request, token, key)
+        actor = caller(session, request, token, key, "diary:read")
         if today is not None:
             check_not_in_the_future("today", today)
         if cleared and actor.user.role != "clinician":

@@ -22,7 +22,8 @@ class AnswerProblem:
 
 
 class InvalidAnswers(ValueError):
-    """The answers cannot be assessed; `problems` names every bad field."""
+    """The answers cannot be assessed; `problems` names every bad field and what is wrong
+    with it, without repeating the value given (answers are health data)."""
 
     def __init__(self, problems: list[AnswerProblem]) -> None:
         self.problems = problems
@@ -34,22 +35,22 @@ def _check_one(kb: KnowledgeBase, field: str, value: object, sex: str | None) ->
     vocab = finding.vocab
     if vocab.type == "boolean":
         if not isinstance(value, bool):
-            raise ValueError(f"must be true, false or unknown, got {value!r}")
+            raise ValueError("must be true, false or unknown")
         if value and sex is not None and sex not in finding.data.sexes:
             raise ValueError(f"does not apply to sex {sex!r}")
         return value
     if vocab.type == "number":
         if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-            raise ValueError(f"must be a number, got {value!r}")
+            raise ValueError("must be a number")
         low, high = vocab.range or (-math.inf, math.inf)
         if field == "age" and value < MINIMUM_AGE:
-            raise ValueError(f"lumbar is for adults aged {MINIMUM_AGE} or over, got {value:g}")
+            raise ValueError(f"lumbar is for adults aged {MINIMUM_AGE} or over")
         if not low <= value <= high:
-            raise ValueError(f"must be between {low:g} and {high:g}, got {value:g}")
+            raise ValueError(f"must be between {low:g} and {high:g}")
         return float(value)
     if not isinstance(value, str) or value not in (vocab.values or ()):
         allowed = ", ".join(vocab.values or ())
-        raise ValueError(f"must be one of {allowed}, got {value!r}")
+        raise ValueError(f"must be one of {allowed}")
     return value
 
 

@@ -1,8 +1,10 @@
 """The care plan: what to do now, what to discuss with a doctor, what to avoid, prevention. Pure.
 
-The plan names treatments by id; interfaces show them from the knowledge base in patient
-mode (classes and plain notes, never prescription doses) or clinician mode (INN, dosing,
-contraindications and risks).
+The plan names treatments by id, each with its evidence label and its line (first, second
+or restricted); it lists every option whatever its line. Interfaces show them from the
+knowledge base in patient mode (first-line options only, by class and plain note, never a
+prescription dose; second-line ones named in one line; restricted ones never offered) or
+clinician mode (every option with its line, INN, dosing, contraindications and risks).
 """
 
 from __future__ import annotations
@@ -39,11 +41,13 @@ Advice = Literal[
 
 @dataclass(frozen=True)
 class PlanItem:
-    """One treatment in the plan, with its evidence label and the conditions it is for."""
+    """One treatment in the plan, with its evidence label, its line and the conditions it is
+    for."""
 
     treatment: str
     kind: str
     evidence: str
+    line: str  # first, second or restricted (restricted when the catalogue gives none)
     nice_ng59: str
     acp_2017: str
     for_conditions: tuple[str, ...]  # empty: back pain in general
@@ -54,7 +58,7 @@ class CarePlan:
     phase: str  # acute, subacute or chronic
     conditions: tuple[str, ...]  # the conditions the plan is built for
     do_now: tuple[Advice, ...]  # advice keys, worded in text/ui.yaml
-    options: tuple[PlanItem, ...]  # recommended or may be considered: discuss with a doctor
+    options: tuple[PlanItem, ...]  # recommended or may be considered, of every line
     avoid: tuple[PlanItem, ...]  # not recommended or unsafe, with the reason in the catalogue
     prevention: tuple[PlanItem, ...]
     hold_hands_on: bool  # exercise, massage and manual therapy wait until a doctor has seen you
@@ -65,6 +69,7 @@ def _item(treatment: Treatment, conditions: tuple[str, ...]) -> PlanItem:
         treatment=treatment.id,
         kind=treatment.kind,
         evidence=treatment.evidence,
+        line=treatment.line or "restricted",
         nice_ng59=treatment.nice_ng59.position,
         acp_2017=treatment.acp_2017.position,
         for_conditions=tuple(c for c in treatment.conditions if c in conditions),

@@ -11,7 +11,7 @@ from typing import Literal
 import yaml
 
 from lumbar.kb.loader import KnowledgeBase
-from lumbar.kb.models import FindingIs, Likelihood, Phase, Vocabulary
+from lumbar.kb.models import FindingIs, Likelihood, Phase, Treatment, Vocabulary
 
 MIN_LIKELIHOODS = 6
 DIST_TOLERANCE = 0.011
@@ -403,6 +403,32 @@ class _Checker:
                 )
             if treatment.prescription == "prescription" and treatment.dosing is None:
                 self.error(where, "a prescription medicine needs clinician `dosing`")
+            self._line(where, treatment)
+
+    def _line(self, where: str, treatment: Treatment) -> None:
+        """Every treatment has its line; first line is only for what a person may start
+        themselves: offered by its evidence and not prescription-only."""
+        line = treatment.line
+        if line is None:
+            self.error(where, "needs `line`: first, second or restricted")
+            return
+        if line == "first" and treatment.evidence not in ("recommended", "may_be_considered"):
+            self.error(
+                where,
+                f"`line: first` needs evidence recommended or may_be_considered, "
+                f"not {treatment.evidence}",
+            )
+        if line == "first" and treatment.prescription == "prescription":
+            self.error(where, "`line: first` cannot be a prescription-only medicine")
+        if treatment.evidence == "unsafe" and line != "restricted":
+            self.error(where, "an unsafe treatment must be `line: restricted`")
+        if treatment.line_reason is None:
+            if treatment.prescription is not None or line == "second":
+                what = "a medicine or product" if treatment.prescription else "a second-line one"
+                self.error(where, f"{what} needs `line_reason` with `line_cite`")
+        elif not treatment.line_cite:
+            self.error(where, "`line_reason` needs `line_cite`")
+        self.cite(where + ".line_cite", treatment.line_cite)
 
     def care_plan(self) -> None:
         policy = self.kb.care_plan

@@ -310,6 +310,11 @@ EvidenceLabel = Literal[
     "recommended", "may_be_considered", "insufficient_evidence", "not_recommended", "unsafe"
 ]
 Phase = Literal["acute", "subacute", "chronic"]
+# Where a treatment stands (docs/care-plan.md): `first`, what a person may start or ask a
+# pharmacist about; `second`, what a doctor may consider when first-line care fails or does
+# not suit; `restricted`, what a patient should not be pointed to (a regulatory restriction,
+# poor benefit for its harm, or no evidence of benefit). Patients are offered first-line only.
+TreatmentLine = Literal["first", "second", "restricted"]
 
 
 class GuidelinePosition(Strict):
@@ -358,6 +363,9 @@ class Treatment(Strict):
     evidence: EvidenceLabel
     nice_ng59: GuidelinePosition
     acp_2017: GuidelinePosition
+    line: TreatmentLine | None = None  # required: `lumbar kb check` reports a missing one
+    line_reason: str | None = None  # why this line, clinician-facing, English
+    line_cite: tuple[str, ...] = ()  # citations for line_reason
     contraindications: tuple[str, ...] = ()  # clinician-facing, English
     warnings: tuple[str, ...] = ()
     risks: tuple[str, ...] = ()

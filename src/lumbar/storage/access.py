@@ -1,6 +1,7 @@
 """Who may see what, and the actor stamped on every audit event.
 
-Patients see their own records; clinicians see the records of their clinic's patients;
+Patients see their own records; clinicians see the records of their clinic's patients, and
+so do integration accounts (a clinic's systems, through API keys allowed named actions);
 admins manage accounts and read the audit log but do NOT read health records (an admin
 who also treats patients needs a separate clinician account). Inactive users see nothing.
 """
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from lumbar.engine.answers import AnswerProblem
 from lumbar.storage.audit import record_audit
-from lumbar.storage.models import AuditEvent, Patient, User, possible_id
+from lumbar.storage.models import CLINIC_ROLES, AuditEvent, Patient, User, possible_id
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,11 @@ class Actor:
     via: Literal["user", "api_key"] = "user"
     client_address: str | None = None
     request_id: str | None = None
+    scopes: frozenset[str] | None = None  # an API key's named actions; None: a person
+
+    def may(self, scope: str) -> bool:
+        """Whether the actor's credentials allow the named action (a person's always do)."""
+        return self.scopes is None or scope in self.scopes
 
 
 class RecordError(Exception):
@@ -53,7 +59,7 @@ def can_access_patient(user: User, patient: Patient) -> bool:
         return False
     if user.role == "patient":
         return user.patient_id == patient.id
-    if user.role == "clinician":
+    if user.role in CLINIC_ROLES:
         return user.clinic_id is not None and user.clinic_id == patient.clinic_id
     return False
 

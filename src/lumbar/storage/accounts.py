@@ -6,21 +6,23 @@ Functions add to the caller's session and flush; the caller commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lumbar.storage.access import Actor, audit
-from lumbar.storage.audit import count_events, record_audit
+from lumbar.storage.audit import record_audit
 from lumbar.storage.database import lock_for_setup
 from lumbar.storage.models import (
+    CLINIC_ROLES,
+    PERSON_ROLES,
     ROLES,
     ApiKey,
     Clinic,
+    Invitation,
     Patient,
-    ServerSecret,
     User,
     storable,
     utc_now,
@@ -31,17 +33,30 @@ from lumbar.storage.security import (
     api_key_matches,
     api_key_prefix,
     generate_api_key,
-    generate_secret,
+    generate_invitation,
+    hash_invitation,
     hash_password,
+    issue_token,
     password_needs_rehash,
     read_token,
     spend_password_check,
     verify_password,
 )
 from lumbar.storage.settings import Settings
+from lumbar.storage.sign_in_limits import BLOCKED, FAILED, SUCCEEDED, sign_in_verdict
 
-LOGIN_WINDOW = timedelta(minutes=1)
-ADDRESS_LIMIT_FACTOR = 10  # one address may fail this many times the per-account limit
+INVITATION_LIFETIME = timedelta(days=7)
+SCOPES = (
+    "patients:read",
+    "patients:write",
+    "assessments:read",
+    "assessments:write",
+    "interviews:read",
+    "interviews:write",
+    "diary:read",
+    "diary:write",
+    "queue:read",
+)
 
 
 class AccountError(ValueError):
@@ -65,6 +80,22 @@ def create_clinic(session: Session, name: str, actor: Actor | None = None) -> Cl
     return clinic
 
 
+def clinic_named(session: Session, name: str, actor: Actor | None = None) -> Clinic:
+    """The clinic of this name, created when new. Two requests creating it at once both get
+    the one clinic: the loser's insert is undone (a savepoint) and it reads the winner's."""
+    found = find_clinic(session, name)
+    if found is not None:
+        return found
+    try:
+        with session.begin_nested():
+            return create_clinic(session, name, actor)
+    except IntegrityError:
+        winner = find_clinic(session, name)
+        if winner is None:
+            raise
+        return winner
+
+
 def find_clinic(session: Session, name: str) -> Clinic | None:
     if not storable(name):
         return None  # no clinic has such a name
@@ -80,25 +111,49 @@ def find_user(session: Session, email: str) -> User | None:
 def create_user(
     session: Session,
     email: str,
-    password: str,
+    password: str | None,
     role: str,
     clinic_id: str | None = None,
     actor: Actor | None = None,
 ) -> User:
     """A new active account; a patient account gets its own Patient record.
 
-    Raises AccountError (bad role, clinician without clinic, email taken) or WeakPassword.
+    `password` is the person's own (self-registration, the first admin); None leaves the
+    account without one until the person accepts an invitation (`invite`). Integration
+    accounts never have a password: they act only through API keys.
+    Raises AccountError (bad role, clinician or integration without clinic, email taken,
+    a password for an integration) or WeakPassword.
     """
     email = normalize_email(email)
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
     if "@" not in email or not storable(email):
         raise AccountError("the email address needs an @ and no NUL characters")
-    if role == "clinician" and clinic_id is None:
-        raise AccountError("a clinician account needs a clinic")
+    if role in CLINIC_ROLES and clinic_id is None:
+        raise AccountError(f"a{'n' if role == 'integration' else ''} {role} account needs a clinic")
+    if role == "integration" and password is not None:
+        raise AccountError("an integration account has no password: it uses API keys")
     if find_user(session, email) is not None:
         raise AccountError("an account with this email exists")
-    password_hash = hash_password(password)
+    password_hash = hash_password(password) if password is not None else None
+    try:
+        with session.begin_nested():  # two requests for one email: the loser changes nothing
+            return _add_user(session, email, password_hash, role, clinic_id, actor)
+    except IntegrityError as error:
+        if find_user(session, email) is not None:
+            raise AccountError("an account with this email exists") from error
+        raise
+
+
+def _add_user(
+    session: Session,
+    email: str,
+    password_hash: str | None,
+    role: str,
+    clinic_id: str | None,
+    actor: Actor | None,
+) -> User:
+    """The account's rows and their audit events (a patient gets a Patient record)."""
     patient_id = None
     if role == "patient":
         patient = Patient(clinic_id=clinic_id)
@@ -119,11 +174,127 @@ def create_user(
     return user
 
 
+def end_sessions(user: User) -> None:
+    """Make every token issued to the account so far invalid (a new token version)."""
+    user.token_version += 1
+
+
 def set_user_active(session: Session, user: User, active: bool, actor: Actor | None = None) -> None:
-    """Deactivate (or reactivate) an account; an inactive account cannot log in or see data."""
-    user.active = active
-    session.flush()
+    """Deactivate (or reactivate) an account; an inactive account cannot sign in or see data.
+
+    Either way every token issued before stops working, so a reactivated account's old
+    tokens stay dead; deactivating an integration also revokes its API keys."""
+    if user.active != active:
+        user.active = active
+        end_sessions(user)
+        if not active:
+            for api_key in session.scalars(
+                select(ApiKey).where(ApiKey.user_id == user.id, ApiKey.revoked_at.is_(None))
+            ):
+                revoke_api_key(session, api_key, actor)
+        session.flush()
     audit(session, actor, "activate" if active else "deactivate", "user", resource_id=user.id)
+
+
+def invite(
+    session: Session, user: User, actor: Actor | None = None, now: datetime | None = None
+) -> tuple[Invitation, str]:
+    """A one-time invitation with which the person sets their own password (the code is
+    returned once; only its hash is kept). Earlier unused invitations of the account end."""
+    if user.role not in PERSON_ROLES:
+        raise AccountError("only a person's account can be invited; integrations use API keys")
+    start = now or utc_now()
+    for earlier in session.scalars(
+        select(Invitation).where(Invitation.user_id == user.id, Invitation.used_at.is_(None))
+    ):
+        earlier.expires_at = min(earlier.expires_at, start)
+    code, code_hash = generate_invitation()
+    invitation = Invitation(
+        user_id=user.id,
+        token_hash=code_hash,
+        created_at=start,
+        expires_at=start + INVITATION_LIFETIME,
+        created_by=actor.user.id if actor else None,
+    )
+    session.add(invitation)
+    session.flush()
+    audit(session, actor, "invite", "user", resource_id=user.id)
+    return invitation, code
+
+
+def accept_invitation(
+    session: Session,
+    code: str,
+    password: str,
+    client_address: str | None = None,
+    request_id: str | None = None,
+) -> User | None:
+    """Set the invited person's password; None if the code is unknown, used or expired.
+
+    Raises WeakPassword (the invitation stays usable). Ends the account's earlier tokens.
+    """
+    invitation = (
+        session.scalar(select(Invitation).where(Invitation.token_hash == hash_invitation(code)))
+        if storable(code)
+        else None
+    )
+    now = utc_now()
+    user = session.get(User, invitation.user_id) if invitation is not None else None
+    if (
+        invitation is None
+        or user is None
+        or invitation.used_at is not None
+        or invitation.expires_at <= now
+        or not user.active
+    ):
+        record_audit(
+            session,
+            action="accept_invitation",
+            resource_type="user",
+            outcome="invalid",
+            actor_kind="anonymous",
+            client_address=client_address,
+            request_id=request_id,
+        )
+        return None
+    user.password_hash = hash_password(password)
+    invitation.used_at = now
+    end_sessions(user)
+    session.flush()
+    record_audit(
+        session,
+        action="accept_invitation",
+        resource_type="user",
+        resource_id=user.id,
+        actor_user_id=user.id,
+        actor_kind="user",
+        client_address=client_address,
+        request_id=request_id,
+    )
+    return user
+
+
+def change_password(
+    session: Session, actor: Actor, current_password: str, new_password: str
+) -> bool:
+    """The signed-in person changes their own password; False if `current_password` is wrong.
+
+    Raises WeakPassword. Every token issued before, this session's included, stops working.
+    """
+    user = actor.user
+    if user.password_hash is None or not verify_password(user.password_hash, current_password):
+        audit(session, actor, "change_password", "user", outcome="invalid", resource_id=user.id)
+        return False
+    user.password_hash = hash_password(new_password)
+    end_sessions(user)
+    session.flush()
+    audit(session, actor, "change_password", "user", resource_id=user.id)
+    return True
+
+
+def token_for(user: User, secret: str, minutes: int) -> str:
+    """A bearer token for the user's current token version."""
+    return issue_token(user.id, user.role, secret, minutes, version=user.token_version)
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
@@ -135,7 +306,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     """
     user = find_user(session, email)
     session.commit()
-    if user is None:
+    if user is None or user.password_hash is None:
         spend_password_check(password)
         return None
     if not verify_password(user.password_hash, password) or not user.active:
@@ -150,6 +321,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 class LoginResult:
     user: User | None  # None: wrong email or password, inactive account, or throttled
     throttled: bool = False
+    retry_after: int = 0  # seconds to wait, when throttled
 
 
 def login(
@@ -162,39 +334,45 @@ def login(
     client_address: str | None = None,
     request_id: str | None = None,
 ) -> LoginResult:
-    """Check a login, throttled by the failures of the last minute, and audit it.
+    """Check a sign-in unless `sign_in_verdict` blocks it, and audit it.
 
     Failures are counted in the audit log, so every server on the database agrees. The
-    email is stored only as a keyed hash. Throttled attempts count as failures too.
+    email is stored only as a keyed hash. A blocked attempt is audited as `login_blocked`
+    and is not a failure.
     """
     key = account_key(normalize_email(email), secret)
-    since = utc_now() - LOGIN_WINDOW
-    account_failures = count_events(session, "login_failed", since, resource_id=key)
-    address_failures = (
-        count_events(session, "login_failed", since, client_address=client_address)
-        if client_address is not None
-        else 0
+    known = find_user(session, email)
+    verdict = sign_in_verdict(
+        session,
+        account=key,
+        user_id=known.id if known is not None else None,
+        address=client_address,
+        limit=attempts_per_minute,
+        now=utc_now(),
     )
-    throttled = (
-        account_failures >= attempts_per_minute
-        or address_failures >= attempts_per_minute * ADDRESS_LIMIT_FACTOR
-    )
-    user = None if throttled else authenticate(session, email, password)
-    if user is None:
+
+    def refused(action: str, outcome: str) -> None:
         record_audit(
             session,
-            action="login_failed",
+            action=action,
             resource_type="login",
             resource_id=key,
-            outcome="denied" if throttled else "invalid",
+            outcome=outcome,
             actor_kind="anonymous",
             client_address=client_address,
             request_id=request_id,
         )
-        return LoginResult(None, throttled)
+
+    if not verdict.allowed:
+        refused(BLOCKED, "denied")
+        return LoginResult(None, throttled=True, retry_after=verdict.retry_after)
+    user = authenticate(session, email, password)
+    if user is None:
+        refused(FAILED, "invalid")
+        return LoginResult(None)
     record_audit(
         session,
-        action="login",
+        action=SUCCEEDED,
         resource_type="user",
         resource_id=user.id,
         actor_user_id=user.id,
@@ -212,25 +390,49 @@ def user_for_token(session: Session, token: str, secret: str) -> User | None:
     except InvalidToken:
         return None
     user = session.get(User, claims.user_id)
-    if user is None or not user.active or user.role != claims.role:
+    if (
+        user is None
+        or not user.active
+        or user.role != claims.role
+        or user.token_version != claims.version
+    ):
         return None
     return user
 
 
 def create_api_key(
-    session: Session, user: User, name: str, actor: Actor | None = None
+    session: Session,
+    user: User,
+    name: str,
+    scopes: tuple[str, ...] | list[str],
+    actor: Actor | None = None,
 ) -> tuple[ApiKey, str]:
-    """A new API key acting as `user`: the stored row and the key, to be shown once."""
+    """A new API key of an integration account, for the named actions (`SCOPES`): the
+    stored row and the key, to be shown once. A person's account never gets a key: a key
+    acting as a person would let whoever makes it read that person's records."""
+    if user.role != "integration":
+        raise AccountError("API keys belong to integration accounts, never to a person")
+    if not user.active:
+        raise AccountError("the integration account is deactivated")
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown or not scopes:
+        raise AccountError(f"scopes must be some of {', '.join(SCOPES)}")
     new = generate_api_key()
-    api_key = ApiKey(user_id=user.id, name=name, prefix=new.prefix, key_hash=new.key_hash)
+    api_key = ApiKey(
+        user_id=user.id,
+        name=name,
+        prefix=new.prefix,
+        key_hash=new.key_hash,
+        scopes=sorted(set(scopes)),
+    )
     session.add(api_key)
     session.flush()
     audit(session, actor, "create", "api_key", resource_id=api_key.id)
     return api_key, new.key
 
 
-def user_for_api_key(session: Session, key: str) -> User | None:
-    """The active user of an unrevoked API key, or None."""
+def api_key_holder(session: Session, key: str) -> tuple[User, ApiKey] | None:
+    """The active integration account of an unrevoked API key, and the key; else None."""
     prefix = api_key_prefix(key)
     if prefix is None:
         return None
@@ -240,7 +442,9 @@ def user_for_api_key(session: Session, key: str) -> User | None:
     if not api_key_matches(key, api_key.key_hash):
         return None
     user = session.get(User, api_key.user_id)
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.role != "integration":
+        return None
+    return user, api_key
 
 
 def revoke_api_key(session: Session, api_key: ApiKey, actor: Actor | None = None) -> None:
@@ -250,34 +454,12 @@ def revoke_api_key(session: Session, api_key: ApiKey, actor: Actor | None = None
     audit(session, actor, "revoke", "api_key", resource_id=api_key.id)
 
 
-def server_secret(session: Session, settings: Settings) -> str:
-    """The token-signing secret: from settings, else the one stored in the database.
-
-    The first process to need it stores a random one; the others read it, so every server
-    on one database signs and checks tokens alike.
-    """
-    if settings.secret_key is not None:
-        return settings.secret_key.get_secret_value()
-    stored = session.get(ServerSecret, 1)
-    if stored is None:
-        try:
-            with session.begin_nested():
-                session.add(ServerSecret(id=1, secret=generate_secret()))
-        except IntegrityError:  # another process stored it first
-            pass
-        stored = session.get(ServerSecret, 1)
-    assert stored is not None
-    return stored.secret
-
-
-def prepare_server(session: Session, settings: Settings) -> str:
+def prepare_server(session: Session, settings: Settings) -> None:
     """What a server process needs before it serves, done under the setup lock so servers
-    and workers starting together do it once: the token-signing secret (returned) and the
-    first admin from the settings. The caller commits."""
+    and workers starting together do it once: the first admin from the settings. The
+    caller commits."""
     lock_for_setup(session.connection())
-    secret = server_secret(session, settings)
     bootstrap_admin_from_settings(session, settings)
-    return secret
 
 
 def bootstrap_admin(session: Session, email: str, password: str) -> User | None:

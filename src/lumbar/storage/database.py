@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
+
+from lumbar.storage.private_files import private_file
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -50,14 +54,15 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def make_engine(url: str | URL) -> Engine:
-    """An engine for `url`; a SQLite file's folder is created on first use. Its errors never
-    show the statement's parameters (health data), so a logged traceback holds none."""
+    """An engine for `url`. A SQLite file is made on first use, readable by its owner only,
+    in a folder only its owner may open. Errors never show the statement's parameters
+    (health data), so a logged traceback holds none."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
     path = _sqlite_file(parsed)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)
     engine = create_engine(parsed, hide_parameters=True)
     _configure_sqlite(engine)
     return engine
@@ -78,6 +83,11 @@ def lock_for_setup(connection: Connection) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SETUP_LOCK})
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions on `engine`; objects stay readable after commit."""
-    return sessionmaker(engine, expire_on_commit=False)
+AUDIT_KEY = "audit_key"  # the session.info entry with the audit chain's key
+
+
+def make_session_factory(engine: Engine, secret: str) -> sessionmaker[Session]:
+    """Sessions on `engine`; objects stay readable after commit. Each carries the key of
+    the audit log's hash chain, derived from the server's secret (`server_secret`)."""
+    key = hmac.new(secret.encode(), b"lumbar audit chain", hashlib.sha256).digest()
+    return sessionmaker(engine, expire_on_commit=False, info={AUDIT_KEY: key})

@@ -22,6 +22,7 @@ from lumbar.storage.access import (
 )
 from lumbar.storage.models import Assessment, InterviewSession, Patient, possible_id, utc_now
 from lumbar.storage.records import json_ready, store_assessment
+from lumbar.surrogates import has_surrogates, replace_surrogates
 
 RESOURCE = "interview_session"
 
@@ -54,6 +55,7 @@ def _interview(
     patient = accessible_patient(
         session, actor, interview.patient_id, action, RESOURCE, interview_id
     )
+    _repair_surrogates(interview)
     if in_progress and interview.status != "in_progress":
         audit(
             session,
@@ -66,6 +68,15 @@ def _interview(
         )
         raise InvalidRecord(f"the interview is {interview.status.replace('_', ' ')}")
     return interview, patient
+
+
+def _repair_surrogates(interview: InterviewSession) -> None:
+    """Replace the surrogate code points that interviews saved before they were refused may
+    hold (in `asked`) by U+FFFD, kept with the session's commit: no database or JSON reply
+    can carry them, so the interview could not be read."""
+    if has_surrogates(interview.answers) or has_surrogates(interview.asked):
+        interview.answers = replace_surrogates(interview.answers)
+        interview.asked = replace_surrogates(interview.asked)
 
 
 def get_interview(session: Session, actor: Actor, interview_id: str) -> InterviewSession:

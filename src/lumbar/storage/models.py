@@ -27,7 +27,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-ROLES = ("patient", "clinician", "admin")
+ROLES = ("patient", "clinician", "admin", "integration")
+PERSON_ROLES = ("patient", "clinician", "admin")  # people who sign in with a password
+CLINIC_ROLES = ("clinician", "integration")  # accounts that act for one clinic
 SEXES = ("female", "male")
 SESSION_STATUSES = ("in_progress", "finished", "abandoned")
 ACTOR_KINDS = ("user", "api_key", "anonymous", "system")
@@ -143,21 +145,42 @@ class User(Base):
             " OR (role <> 'patient' AND patient_id IS NULL)",
             name="patient_link",
         ),
-        CheckConstraint("role <> 'clinician' OR clinic_id IS NOT NULL", name="clinician_clinic"),
+        CheckConstraint(
+            "role NOT IN ('clinician', 'integration') OR clinic_id IS NOT NULL",
+            name="clinician_clinic",
+        ),
     )
 
     id: Mapped[str] = _id()
     email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lower-case
-    password_hash: Mapped[str] = mapped_column(String(200))
+    # None: an invited person who has not yet chosen a password, or an integration
+    password_hash: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
     clinic_id: Mapped[str | None] = mapped_column(ForeignKey("clinics.id"), index=True)
     patient_id: Mapped[str | None] = mapped_column(ForeignKey("patients.id"), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = _created_at()
+    # part of every token: changing it (deactivation, new password) ends every session
+    token_version: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class Invitation(Base):
+    """A one-time, expiring invitation with which a person sets their own password."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[str] = _id()
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 hex
+    created_at: Mapped[datetime] = _created_at()
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_by: Mapped[str | None] = mapped_column(String(ID_LENGTH))
 
 
 class ApiKey(Base):
-    """A key for an integration; it acts as its user. Only a hash of the key is kept."""
+    """A key of an integration account, allowed the named actions in `scopes`. Only a hash
+    of the key is kept."""
 
     __tablename__ = "api_keys"
 
@@ -166,6 +189,7 @@ class ApiKey(Base):
     name: Mapped[str] = mapped_column(String(100))
     prefix: Mapped[str] = mapped_column(String(8), unique=True)  # shown in listings
     key_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 hex of the whole key
+    scopes: Mapped[list[str]] = mapped_column(server_default="[]")
     created_at: Mapped[datetime] = _created_at()
     revoked_at: Mapped[datetime | None]
 
@@ -264,14 +288,7 @@ class AuditEvent(Base):
     client_address: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(16))
     request_id: Mapped[str | None] = mapped_column(String(64))
-
-
-class ServerSecret(Base):
-    """The token-signing secret shared by every server process on this database (one row)."""
-
-    __tablename__ = "server_secret"
-    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    secret: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[datetime] = _created_at()
+    # HMAC of this event and the previous event's chain_hash (lumbar.storage.audit_chain)
+    chain_hash: Mapped[str | None] = mapped_column(String(64))
+    # HMAC of the record this event created, when it is write-once (an assessment)
+    content_hash: Mapped[str | None] = mapped_column(String(64))

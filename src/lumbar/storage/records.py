@@ -1,7 +1,9 @@
 """Patients and finished assessments, with access checks and an audit event for every call.
 
 Assessments are only ever inserted: there is no function to change or delete one, and the
-database rejects UPDATE and DELETE on them. A RecordError leaves its audit event in the
+database rejects UPDATE and DELETE on them. The audit event that records an assessment's
+creation seals it (`audit_chain.assessment_seal`), so a change made past the database's
+guards shows in `lumbar audit verify`. A RecordError leaves its audit event in the
 session: commit the session to keep it (nothing else was changed).
 """
 
@@ -25,7 +27,17 @@ from lumbar.storage.access import (
     accessible_patient,
     audit,
 )
-from lumbar.storage.models import SEXES, Assessment, Patient, possible_id, storable, utc_now
+from lumbar.storage.audit import record_audit
+from lumbar.storage.audit_chain import assessment_seal, session_key
+from lumbar.storage.models import (
+    CLINIC_ROLES,
+    SEXES,
+    Assessment,
+    Patient,
+    possible_id,
+    storable,
+    utc_now,
+)
 
 MAX_PAGE_SIZE = 100
 MAX_OFFSET = 1_000_000_000  # far beyond any list; a larger one overflows SQL integers
@@ -54,7 +66,7 @@ def create_patient(
 ) -> Patient:
     """A new patient of the clinician's clinic (patients get theirs with their account)."""
     user = actor.user
-    if not (user.active and user.role == "clinician"):
+    if not (user.active and user.role in CLINIC_ROLES):
         audit(session, actor, "create", "patient", outcome="denied")
         raise AccessDenied("only clinicians add patients")
     if label is not None and not storable(label):
@@ -87,7 +99,7 @@ def list_clinic_patients(
     """The patients of the clinician's clinic, newest first."""
     check_page(limit, offset)
     user = actor.user
-    if not (user.active and user.role == "clinician"):
+    if not (user.active and user.role in CLINIC_ROLES):
         audit(session, actor, "list", "patient", outcome="denied")
         raise AccessDenied("only clinicians list a clinic's patients")
     query = (
@@ -134,7 +146,18 @@ def store_assessment(
     )
     session.add(assessment)
     session.flush()
-    audit(session, actor, "create", "assessment", resource_id=assessment.id, patient_id=patient.id)
+    record_audit(  # access.audit's fields, and the seal of the assessment
+        session,
+        action="create",
+        resource_type="assessment",
+        actor_user_id=actor.user.id,
+        actor_kind=actor.via,
+        resource_id=assessment.id,
+        patient_id=patient.id,
+        client_address=actor.client_address,
+        request_id=actor.request_id,
+        content_hash=assessment_seal(session_key(session), assessment),
+    )
     return assessment
 
 
@@ -192,7 +215,7 @@ def list_red_flag_queue(
     """The clinic's assessments in which a red-flag rule fired, newest first."""
     check_page(limit, offset)
     user = actor.user
-    if not (user.active and user.role == "clinician"):
+    if not (user.active and user.role in CLINIC_ROLES):
         audit(session, actor, "list", "assessment", outcome="denied")
         raise AccessDenied("only clinicians see a clinic's queue")
     query = (

@@ -2,6 +2,9 @@
 
 Every attempt, refused or not, is an audit event ("register"), so the limit holds across
 every server sharing the database, like the sign-in limit. The event never holds the email.
+An email that already has an account is "taken": the caller must answer exactly as for a
+new account, and the password is checked for strength and hashed (time spent) either way,
+so neither the reply nor its timing tells whether an email has an account.
 """
 
 from __future__ import annotations
@@ -11,10 +14,10 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from lumbar.storage.accounts import AccountError, create_user
+from lumbar.storage.accounts import AccountError, create_user, find_user
 from lumbar.storage.audit import count_events, record_audit
 from lumbar.storage.models import User, utc_now
-from lumbar.storage.security import WeakPassword
+from lumbar.storage.security import WeakPassword, check_password_strength, spend_password_check
 
 REGISTRATION_WINDOW = timedelta(hours=1)
 
@@ -24,7 +27,7 @@ class Registration:
     """The new account, or why there is none."""
 
     user: User | None
-    refused: str | None = None  # "throttled", "weak_password" or "refused"
+    refused: str | None = None  # "throttled", "weak_password", "taken" or "refused"
 
 
 def register_patient(
@@ -36,7 +39,8 @@ def register_patient(
     client_address: str | None,
     request_id: str | None = None,
 ) -> Registration:
-    """A new patient account of one's own, unless this address tried too often this hour."""
+    """A new patient account of one's own, unless this address tried too often this hour,
+    the password is weak, or the email is taken (the existing account is left as it is)."""
     since = utc_now() - REGISTRATION_WINDOW
     tried = (
         count_events(session, "register", since, client_address=client_address)
@@ -49,7 +53,12 @@ def register_patient(
         refused = "throttled"
     else:
         try:
-            user = create_user(session, email, password, "patient")
+            check_password_strength(password)  # first: a taken email gets the same answer
+            if find_user(session, email) is None:
+                user = create_user(session, email, password, "patient")
+            else:
+                spend_password_check(password)  # as long as hashing a new account's password
+                refused = "taken"
         except WeakPassword:
             refused = "weak_password"
         except AccountError:

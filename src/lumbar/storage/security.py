@@ -72,16 +72,24 @@ class TokenClaims:
     issued_at: datetime
     expires_at: datetime
     token_id: str
+    version: int  # the account's token version when issued
 
 
 def issue_token(
-    user_id: str, role: str, secret: str, minutes: int, now: datetime | None = None
+    user_id: str,
+    role: str,
+    secret: str,
+    minutes: int,
+    now: datetime | None = None,
+    version: int = 0,
 ) -> str:
-    """A bearer token for the user, valid for `minutes`."""
+    """A bearer token for the user, valid for `minutes` while the account's token version
+    stays `version`."""
     issued = now or datetime.now(UTC)
     claims = {
         "sub": user_id,
         "role": role,
+        "ver": version,
         "iat": issued,
         "exp": issued + timedelta(minutes=minutes),
         "jti": uuid.uuid4().hex,
@@ -96,7 +104,7 @@ def read_token(token: str, secret: str) -> TokenClaims:
             token,
             secret,
             algorithms=[TOKEN_ALGORITHM],
-            options={"require": ["sub", "role", "iat", "exp", "jti"]},
+            options={"require": ["sub", "role", "ver", "iat", "exp", "jti"]},
         )
     except jwt.PyJWTError as error:
         raise InvalidToken(str(error)) from error
@@ -106,6 +114,7 @@ def read_token(token: str, secret: str) -> TokenClaims:
         issued_at=datetime.fromtimestamp(claims["iat"], UTC),
         expires_at=datetime.fromtimestamp(claims["exp"], UTC),
         token_id=str(claims["jti"]),
+        version=int(claims["ver"]) if isinstance(claims["ver"], int) else -1,
     )
 
 
@@ -143,9 +152,15 @@ def api_key_matches(key: str, key_hash: str) -> bool:
     return hmac.compare_digest(hash_api_key(key), key_hash)
 
 
-def generate_secret() -> str:
-    """A random secret for signing tokens."""
-    return secrets.token_urlsafe(48)
+def generate_invitation() -> tuple[str, str]:
+    """A one-time invitation code and the SHA-256 hex of it (only the hash is stored)."""
+    code = secrets.token_urlsafe(32)
+    return code, hash_invitation(code)
+
+
+def hash_invitation(code: str) -> str:
+    """SHA-256 hex of an invitation code (random, so no slow hash is needed)."""
+    return hashlib.sha256(code.encode()).hexdigest()
 
 
 def account_key(email: str, secret: str) -> str:

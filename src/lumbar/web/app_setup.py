@@ -8,7 +8,7 @@ from importlib.resources import files
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
-from lumbar.web import routes_account, routes_interview, routes_records
+from lumbar.web import routes_account, routes_interview, routes_invitation, routes_records
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -23,10 +23,10 @@ def is_web_path(path: str) -> bool:
 
 
 def install_web_app(app: FastAPI) -> None:
-    """Add the web pages, /static and the headers that keep health pages private."""
+    """Add the web pages, /static and the pages' Content-Security-Policy."""
     static = files("lumbar.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-    for module in (routes_interview, routes_account, routes_records):
+    for module in (routes_interview, routes_account, routes_invitation, routes_records):
         app.include_router(module.router)
 
     @app.middleware("http")
@@ -34,11 +34,6 @@ def install_web_app(app: FastAPI) -> None:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         response = await call_next(request)
-        if is_web_path(request.url.path):
+        if is_web_path(request.url.path):  # the other headers: lumbar.api.headers
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-            response.headers.setdefault("X-Content-Type-Options", "nosniff")
-            response.headers.setdefault("Referrer-Policy", "no-referrer")
-            response.headers.setdefault("X-Frame-Options", "DENY")
-            if not request.url.path.startswith("/static"):
-                response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import secrets
-
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from lumbar.web.session import CSRF_COOKIE, Visitor, page_language
+from lumbar.web.session import signed_out_visitor
 from lumbar.web.templating import render
 from lumbar.web.words import word
 
@@ -15,6 +13,7 @@ STATUS_WORDS = {
     403: "web_error_forbidden",
     404: "web_error_not_found",
     405: "web_error_not_found",
+    413: "web_error_too_large",
     429: "web_error_too_many",
 }
 
@@ -25,9 +24,7 @@ def web_error_page(
     """The error as a page; 401 sends the person to sign in and back."""
     if status == 401:
         return RedirectResponse(f"/signin?next={request.url.path}", status_code=303)
-    who = Visitor(
-        page_language(request), request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
-    )
+    who = signed_out_visitor(request)
     key = STATUS_WORDS.get(status)
     if key is not None:
         shown = word(key, who.lang)

@@ -8,8 +8,10 @@ the care plan, the warning signs, optionally the exercise programme's next days 
 diary, and "this is not a diagnosis" with when to call for help. Every page's footer carries
 the knowledge base version, the date, "not a diagnosis" and the page.
 
-Patient mode names prescription medicines by their class and never prints a dose; clinician
-mode adds INN, ATC, dosing and safety flags (both decided in `result_view`). The output is
+Patient mode lists first-line options only, names prescription medicines by their class,
+never prints a dose and names the second-line options in one "a doctor may consider" line;
+clinician mode lists every option with its line, INN, ATC, dosing and safety flags (both
+decided in `result_view`). The output is
 deterministic: the same inputs and `created_at` give the same bytes.
 """
 
@@ -424,13 +426,12 @@ class _Report:
         self.heading(self.t("care_plan_heading"), keep=25)
         self.subheading(self.t("care_do_now_heading"))
         self.bullets(plan.do_now)
-        for heading, items in plan.sections:
-            if not items:
-                continue
-            self.subheading(self.t(heading), keep=self.plan_line_height(items[0]))
+        for heading, items, after in plan.sections:
+            first = self.plan_line_height(items[0]) if items else 10
+            self.subheading(self.t(heading), keep=first)
             shown = items[:SHOWN_ITEMS]
             for position, item in enumerate(shown):
-                more = position == len(shown) - 1 and len(items) > SHOWN_ITEMS
+                more = position == len(shown) - 1 and (len(items) > SHOWN_ITEMS or bool(after))
                 self.plan_line(item, keep=6 if more else 0)
             if len(items) > SHOWN_ITEMS:
                 self.text(
@@ -439,6 +440,9 @@ class _Report:
                     colour=MUTED,
                     indent=self.pill_column,
                 )
+            if after:  # a patient's "a doctor may consider: ..."
+                self.ensure(self.height(after, self.width - self.pill_column, 9) + 1)
+                self.text(after, size=9, indent=self.pill_column)
 
     def plan_line_height(self, item: TreatmentView) -> float:
         width = self.width - self.pill_column

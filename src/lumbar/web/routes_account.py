@@ -6,10 +6,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lumbar.api.context import client_address, request_id, server, unit_of_work
+from lumbar.api.schemas import MAX_EMAIL, MAX_PASSWORD
 from lumbar.storage.accounts import login
 from lumbar.storage.models import User
 from lumbar.storage.registration import register_patient
 from lumbar.storage.security import MIN_PASSWORD_LENGTH
+from lumbar.web.form_text import form_text
 from lumbar.web.session import (
     check_csrf,
     sign_in_cookie,
@@ -25,6 +27,8 @@ REFUSALS = {
     "weak_password": "web_register_weak",
     "refused": "web_register_refused",
 }
+MAX_NEXT = 2048  # the page to return to after signing in
+REGISTERED = "/signin?registered=1"  # after a new account and a taken email alike
 
 
 def home_of(user: User) -> str:
@@ -53,7 +57,8 @@ def sign_in_page(request: Request) -> Response:
     with unit_of_work(request) as session:
         who = visitor(request, session)
     target = safe_next(request.query_params.get("next")) or ""
-    return render(request, who, "signin.html", error=None, next=target, email="")
+    notice = word("web_registered", who.lang) if request.query_params.get("registered") else None
+    return render(request, who, "signin.html", error=None, notice=notice, next=target, email="")
 
 
 @router.post("/signin", response_class=HTMLResponse)
@@ -61,9 +66,9 @@ async def sign_in(request: Request) -> Response:
     """Check the password (throttled like the API's sign-in) and start a browser session."""
     form = await request.form()
     state = server(request)
-    email = str(form.get("email") or "")
-    password = str(form.get("password") or "")
-    target = safe_next(form.get("next"))
+    email = form_text(form, "email", MAX_EMAIL)
+    password = form_text(form, "password", MAX_PASSWORD)
+    target = safe_next(form_text(form, "next", MAX_NEXT))
     with unit_of_work(request) as session:
         who = visitor(request, session)
         check_csrf(request, form)
@@ -84,6 +89,7 @@ async def sign_in(request: Request) -> Response:
             "signin.html",
             status=429 if result.throttled else 401,
             error=word(key, who.lang),
+            notice=None,
             next=target or "",
             email=email,
         )
@@ -103,16 +109,18 @@ def register_page(request: Request) -> Response:
 
 @router.post("/register", response_class=HTMLResponse)
 async def register(request: Request) -> Response:
-    """A patient account of one's own: assessments are kept and the diary can start."""
+    """A patient account of one's own: assessments are kept and the diary can start.
+
+    A new account and an email that has one already get the same reply: the sign-in page,
+    saying how to sign in either way (no one learns which emails have accounts)."""
     form = await request.form()
-    email = str(form.get("email") or "").strip()
-    password = str(form.get("password") or "")
+    email = form_text(form, "email", MAX_EMAIL).strip()
+    password = form_text(form, "password", MAX_PASSWORD)
     with unit_of_work(request) as session:
         who = visitor(request, session)
         check_csrf(request, form)
         error = None
         status = 422
-        user = None
         if password != form.get("password_again"):
             error = word("web_register_mismatch", who.lang)
         elif form.get("consent") != "yes":
@@ -126,23 +134,21 @@ async def register(request: Request) -> Response:
                 client_address=client_address(request),
                 request_id=request_id(request),
             )
-            user = registered.user
-            if registered.refused is not None:
-                error = word(REFUSALS[registered.refused], who.lang, n=MIN_PASSWORD_LENGTH)
+            refusal = REFUSALS.get(registered.refused or "")  # none: new, or taken
+            if refusal is not None:
+                error = word(refusal, who.lang, n=MIN_PASSWORD_LENGTH)
                 status = 429 if registered.refused == "throttled" else 422
-    if user is None:
-        return render(
-            request,
-            who,
-            "register.html",
-            status=status,
-            error=error,
-            email=email,
-            min_length=MIN_PASSWORD_LENGTH,
-        )
-    response = RedirectResponse(home_of(user), status_code=303)
-    sign_in_cookie(request, response, user)
-    return response
+    if error is None:
+        return RedirectResponse(REGISTERED, status_code=303)
+    return render(
+        request,
+        who,
+        "register.html",
+        status=status,
+        error=error,
+        email=email,
+        min_length=MIN_PASSWORD_LENGTH,
+    )
 
 
 @router.post("/signout")

@@ -15,8 +15,10 @@ from lumbar.engine import InvalidAnswers, assess, default_model
 from lumbar.engine.interview import InvalidReply, Question
 from lumbar.engine.wording import word_question
 from lumbar.kb.models import LANGUAGES, TRIAGE_ORDER
+from lumbar.storage.models import ID_LENGTH
 from lumbar.storage.records import save_assessment
 from lumbar.web.body_map import words_for
+from lumbar.web.form_text import form_text
 from lumbar.web.interview_form import BadForm, InterviewState, decode_state, read_reply
 from lumbar.web.report_pdf import report_pdf
 from lumbar.web.result_page import result_context, starting_programme
@@ -138,7 +140,7 @@ async def _posted_interview(request: Request) -> tuple[Visitor, FormData, Interv
 async def interview_step(request: Request) -> Response:
     """Record the reply (or go back, or finish now) and show the next question or the result."""
     who, form, state = await _posted_interview(request)
-    patient = str(form.get("patient") or "")
+    patient = form_text(form, "patient", ID_LENGTH)
     switch = form.get("lang_switch")
     action = form.get("action", "answer")
     if isinstance(switch, str) and switch in LANGUAGES:

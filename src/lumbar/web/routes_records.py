@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from lumbar.api.context import unit_of_work
+from lumbar.api.schemas import MAX_LABEL
 from lumbar.engine import default_model
 from lumbar.engine.programme import DiaryError
 from lumbar.programme_text import SHOWN_DAYS
@@ -23,6 +24,7 @@ from lumbar.storage.access import Actor, InvalidRecord
 from lumbar.storage.models import Patient
 from lumbar.storage.programme import check_not_in_the_future, diary_days, programme_records
 from lumbar.web.diary_chart import diary_chart_svg, diary_trend
+from lumbar.web.form_text import form_text
 from lumbar.web.report_pdf import report_pdf
 from lumbar.web.result_page import programme_context, result_context
 from lumbar.web.session import Visitor, check_csrf, visitor
@@ -236,7 +238,7 @@ async def add_patient(request: Request) -> Response:
             patient = records.create_patient(
                 session,
                 actor,
-                label=str(form.get("label") or "").strip() or None,
+                label=form_text(form, "label", MAX_LABEL).strip() or None,
                 sex=str(form.get("sex") or "") or None,
                 birth_year=int(birth_year) if birth_year else None,
             )

@@ -1,7 +1,8 @@
 """Initial schema: accounts, patients, assessments, interviews, diary, audit log.
 
 Assessments and audit events are write-once: triggers reject UPDATE and DELETE (and
-TRUNCATE on PostgreSQL), so not even a bug or a hand-typed SQL statement can change them.
+TRUNCATE on PostgreSQL), so a bug or a mistaken statement cannot change them. Someone who
+may alter the tables can drop the triggers: docs/storage.md says what holds against that.
 
 Revision ID: 0001
 Revises: none
