@@ -88,10 +88,15 @@ UNAVAILABLE = {
 }
 
 
-def declare_unavailable(app: FastAPI) -> None:
-    """List the 503 in the OpenAPI description of every operation that checks credentials
-    (those answer 401): each reads the records database, which may be unavailable."""
-    build = app.openapi
+def declare_response(
+    app: FastAPI,
+    status: int,
+    response: dict[str, Any],
+    applies: Callable[[dict[str, Any]], bool] = lambda _: True,
+) -> None:
+    """List `response` under `status` in the OpenAPI description of every operation for
+    which `applies(operation)` holds (for statuses any route may answer)."""
+    build = app.openapi  # FastAPI's: builds the description once, then returns it
 
     def openapi() -> dict[str, Any]:
         built = app.openapi_schema is not None
@@ -99,11 +104,17 @@ def declare_unavailable(app: FastAPI) -> None:
         if not built:
             for operations in description["paths"].values():
                 for operation in operations.values():
-                    if "401" in operation["responses"]:
-                        operation["responses"]["503"] = UNAVAILABLE
+                    if applies(operation):
+                        operation["responses"][str(status)] = response
         return description
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def declare_unavailable(app: FastAPI) -> None:
+    """The 503 on every operation that checks credentials (those answer 401): each reads
+    the records database, which may be unavailable."""
+    declare_response(app, 503, UNAVAILABLE, lambda operation: "401" in operation["responses"])
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

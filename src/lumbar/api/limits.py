@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from fastapi import FastAPI
 from starlette.datastructures import Headers
@@ -11,6 +10,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from lumbar.api.errors import declare_response
 
 ErrorReply = Callable[[Request, int, str], Response]
 TOO_LARGE = {
@@ -23,18 +24,7 @@ def install_body_limit(app: FastAPI, max_bytes: int, reply: ErrorReply) -> None:
     """Refuse request bodies larger than `max_bytes` (BodySizeLimit), and list the 413 in
     the OpenAPI description of every operation (any request can carry a body)."""
     app.add_middleware(BodySizeLimit, max_bytes=max_bytes, reply=reply)
-    build = app.openapi  # FastAPI's: builds the description once, then returns it
-
-    def openapi() -> dict[str, Any]:
-        built = app.openapi_schema is not None
-        description = build()
-        if not built:
-            for operations in description["paths"].values():
-                for operation in operations.values():
-                    operation["responses"]["413"] = TOO_LARGE
-        return description
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    declare_response(app, 413, TOO_LARGE)
 
 
 class BodySizeLimit:
