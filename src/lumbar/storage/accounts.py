@@ -261,9 +261,21 @@ def accept_invitation(
     invitation.used_at = now
     end_sessions(user)
     session.flush()
+    _audit_own(session, "accept_invitation", user, client_address, request_id)
+    return user
+
+
+def _audit_own(
+    session: Session,
+    action: str,
+    user: User,
+    client_address: str | None,
+    request_id: str | None,
+) -> None:
+    """An event a person does to their own account before they hold a token."""
     record_audit(
         session,
-        action="accept_invitation",
+        action=action,
         resource_type="user",
         resource_id=user.id,
         actor_user_id=user.id,
@@ -271,7 +283,6 @@ def accept_invitation(
         client_address=client_address,
         request_id=request_id,
     )
-    return user
 
 
 def change_password(
@@ -370,16 +381,7 @@ def login(
     if user is None:
         refused(FAILED, "invalid")
         return LoginResult(None)
-    record_audit(
-        session,
-        action=SUCCEEDED,
-        resource_type="user",
-        resource_id=user.id,
-        actor_user_id=user.id,
-        actor_kind="user",
-        client_address=client_address,
-        request_id=request_id,
-    )
+    _audit_own(session, SUCCEEDED, user, client_address, request_id)
     return LoginResult(user)
 
 
