@@ -1,4 +1,8 @@
-"""The `lumbar` command line."""
+"""The `lumbar` command line.
+
+The command modules import the engine, the database and the server inside the commands
+that use them, so that `lumbar --help` and `lumbar assess` load only what they need.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from lumbar.cli_admin import db_app, users_app
 from lumbar.cli_audit import audit_app, db_grant
@@ -20,13 +23,6 @@ from lumbar.cli_common import (
     language,
 )
 from lumbar.cli_serve import serve_command
-from lumbar.evaluation.scoring import INTERVIEW_METRICS, METRICS, score_vignettes
-from lumbar.evaluation.vignettes import VignetteSetError, load_vignettes
-from lumbar.kb.check import check_knowledge_base, find_shared_dir
-from lumbar.kb.loader import KnowledgeBaseError, default_knowledge_base, load_knowledge_base
-from lumbar.render import render_assessment
-from lumbar.render_care_plan import render_catalogue, treatment_catalogue
-from lumbar.terminal_interview import QuitInterview, run_terminal_interview
 
 app = typer.Typer(
     help="lumbar: low back pain triage, differential and care planning.", no_args_is_help=True
@@ -52,6 +48,9 @@ def kb_check(
     ] = None,
 ) -> None:
     """Validate the knowledge base: schema, ids, probabilities, reachability, texts, citations."""
+    from lumbar.kb.check import check_knowledge_base, find_shared_dir
+    from lumbar.kb.loader import KnowledgeBaseError, default_knowledge_base, load_knowledge_base
+
     try:
         kb = load_knowledge_base(data) if data else default_knowledge_base()
     except KnowledgeBaseError as error:
@@ -89,6 +88,11 @@ def evaluate(
     ] = False,
 ) -> None:
     """Score lumbar on a vignette set (shared/spec/vignettes.md)."""
+    from rich.table import Table
+
+    from lumbar.evaluation.scoring import INTERVIEW_METRICS, METRICS, score_vignettes
+    from lumbar.evaluation.vignettes import VignetteSetError, load_vignettes
+
     try:
         vignettes = load_vignettes(path)
     except VignetteSetError as error:
@@ -138,6 +142,10 @@ def assess_command(
     ] = False,
 ) -> None:
     """Run the interview in the terminal, or assess a file of answers, and show the result."""
+    from lumbar.kb.loader import default_knowledge_base
+    from lumbar.render import render_assessment
+    from lumbar.terminal_interview import QuitInterview, run_terminal_interview
+
     chosen = language(lang)
     kb = default_knowledge_base()
     if answers is None:
@@ -167,6 +175,9 @@ def treatments_command(
     ] = False,
 ) -> None:
     """List the treatment catalogue with evidence labels and guideline positions."""
+    from lumbar.kb.loader import default_knowledge_base
+    from lumbar.render_care_plan import render_catalogue, treatment_catalogue
+
     chosen = language(lang)
     kb = default_knowledge_base()
     if as_json:

@@ -4,31 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import make_url, select
-from sqlalchemy.orm import Session
 
-from lumbar.cli_common import DatabaseUrl, errors, fail
-from lumbar.storage.accounts import (
-    SCOPES,
-    AccountError,
-    bootstrap_admin_from_settings,
-    clinic_named,
-    create_api_key,
-    create_user,
-    find_user,
-    invite,
-    revoke_api_key,
-    set_user_active,
-)
-from lumbar.storage.database import lock_for_setup, make_engine, make_session_factory
-from lumbar.storage.migrate import current_revision, downgrade, head_revision, upgrade
-from lumbar.storage.models import ROLES, ApiKey, Invitation, User
-from lumbar.storage.privileges import PrivilegeError, migration_url, upgrade_and_grant
-from lumbar.storage.server_secret import server_secret
-from lumbar.storage.settings import get_settings
+from lumbar.cli_common import DatabaseUrl, errors, fail, shown_url
+from lumbar.storage.roles import ROLES, SCOPES
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from lumbar.storage.models import Invitation, User
 
 db_app = typer.Typer(
     help="The database: migrations and, on PostgreSQL, two roles: the tables' owner migrates "
@@ -40,18 +26,21 @@ users_app = typer.Typer(help="Accounts and API keys.", no_args_is_help=True)
 
 
 def _url(database_url: str | None) -> str:
+    from lumbar.storage.settings import get_settings
+
     return database_url or get_settings().database_url
-
-
-def _shown(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
 
 
 @contextmanager
 def _session(url: str) -> Iterator[Session]:
     """A session on a database migrated to the newest revision; committed on success."""
+    from lumbar.storage.database import make_engine, make_session_factory
+    from lumbar.storage.migrate import current_revision, head_revision
+    from lumbar.storage.server_secret import server_secret
+    from lumbar.storage.settings import get_settings
+
     if current_revision(url) != head_revision():
-        fail(f"{_shown(url)} is not at the newest revision: run `lumbar db upgrade` first")
+        fail(f"{shown_url(url)} is not at the newest revision: run `lumbar db upgrade` first")
     engine = make_engine(url)
     try:
         with (
@@ -72,6 +61,12 @@ def db_upgrade(
 
     Without --database-url, migrates as LUMBAR_MIGRATION_DATABASE_URL (the tables' owner)
     when it is set, then grants the role of LUMBAR_DATABASE_URL what the server needs."""
+    from lumbar.storage.accounts import bootstrap_admin_from_settings
+    from lumbar.storage.database import lock_for_setup
+    from lumbar.storage.migrate import current_revision, upgrade
+    from lumbar.storage.privileges import PrivilegeError, migration_url, upgrade_and_grant
+    from lumbar.storage.settings import get_settings
+
     granted = None
     try:
         if database_url is None:
@@ -82,7 +77,7 @@ def db_upgrade(
             upgrade(url, revision)
     except PrivilegeError as error:
         fail(str(error))
-    typer.echo(f"{_shown(url)}: at revision {current_revision(url)}")
+    typer.echo(f"{shown_url(url)}: at revision {current_revision(url)}")
     if granted is not None:
         typer.echo(f"granted {granted.role} the server's privileges (see `lumbar db grant`)")
     if revision != "head":
@@ -100,25 +95,33 @@ def db_downgrade(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Migrate the database down to REVISION (as LUMBAR_MIGRATION_DATABASE_URL if set)."""
+    from lumbar.storage.migrate import current_revision, downgrade
+    from lumbar.storage.privileges import PrivilegeError, migration_url
+    from lumbar.storage.settings import get_settings
+
     try:
         url = database_url or migration_url(get_settings())
     except PrivilegeError as error:
         fail(str(error))
     downgrade(url, revision)
-    typer.echo(f"{_shown(url)}: at revision {current_revision(url) or 'base'}")
+    typer.echo(f"{shown_url(url)}: at revision {current_revision(url) or 'base'}")
 
 
 @db_app.command("current")
 def db_current(database_url: DatabaseUrl = None) -> None:
     """Show the database's revision and the newest one."""
+    from lumbar.storage.migrate import current_revision, head_revision
+
     url = _url(database_url)
     typer.echo(
-        f"{_shown(url)}: at revision {current_revision(url) or 'base (empty)'}; "
+        f"{shown_url(url)}: at revision {current_revision(url) or 'base (empty)'}; "
         f"newest is {head_revision()}"
     )
 
 
 def _account(session: Session, email: str) -> User:
+    from lumbar.storage.accounts import find_user
+
     user = find_user(session, email)
     if user is None:
         fail("no account with this email")
@@ -146,6 +149,8 @@ def users_create(
 ) -> None:
     """Create an account. A person gets an invitation (printed) with which they choose
     their own password; an integration gets API keys (create-api-key)."""
+    from lumbar.storage.accounts import AccountError, clinic_named, create_user, invite
+
     try:
         with _session(_url(database_url)) as session:
             clinic_id = clinic_named(session, clinic).id if clinic is not None else None
@@ -165,6 +170,8 @@ def users_invite(
 ) -> None:
     """A new invitation for a person who lost theirs or their password; earlier ones end.
     Their password stays as it is until they use it."""
+    from lumbar.storage.accounts import AccountError, invite
+
     try:
         with _session(_url(database_url)) as session:
             invited = invite(session, _account(session, email))
@@ -180,6 +187,8 @@ def users_deactivate(
 ) -> None:
     """Deactivate an account: it can no longer sign in or act, its tokens stop working and
     an integration's API keys are revoked."""
+    from lumbar.storage.accounts import set_user_active
+
     with _session(_url(database_url)) as session:
         set_user_active(session, _account(session, email), False)
     typer.echo("deactivated")
@@ -191,6 +200,8 @@ def users_activate(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Reactivate an account; tokens issued before it was deactivated stay invalid."""
+    from lumbar.storage.accounts import set_user_active
+
     with _session(_url(database_url)) as session:
         set_user_active(session, _account(session, email), True)
     typer.echo("activated")
@@ -207,6 +218,8 @@ def users_create_api_key(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Create an API key of an integration account; it is printed once."""
+    from lumbar.storage.accounts import AccountError, create_api_key
+
     try:
         with _session(_url(database_url)) as session:
             _, key = create_api_key(session, _account(session, email), name, scope)
@@ -222,6 +235,11 @@ def users_revoke_api_key(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Revoke an API key at once."""
+    from sqlalchemy import select
+
+    from lumbar.storage.accounts import revoke_api_key
+    from lumbar.storage.models import ApiKey
+
     with _session(_url(database_url)) as session:
         api_key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
         if api_key is None:

@@ -4,28 +4,23 @@ PostgreSQL role): what makes the write-once tables hold, or shows that they did 
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import make_url
 
-from lumbar.cli_common import DatabaseUrl, console, fail
-from lumbar.storage.audit_chain import ChainReport, Head, session_key, verify
-from lumbar.storage.database import make_engine, make_session_factory
-from lumbar.storage.migrate import current_revision, head_revision
-from lumbar.storage.privileges import PrivilegeError, grant_application_role, migration_url
-from lumbar.storage.server_secret import SECRET_FILE, server_secret
-from lumbar.storage.settings import get_settings
+from lumbar.cli_common import DatabaseUrl, console, fail, shown_url
+
+if TYPE_CHECKING:
+    from lumbar.storage.audit_chain import ChainReport
 
 audit_app = typer.Typer(help="The audit log: check its hash chain.", no_args_is_help=True)
 
 
-def _shown(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
-
-
 def _secret() -> str:
     """The server's secret; never a new one (a new secret would call every link broken)."""
+    from lumbar.storage.server_secret import SECRET_FILE, server_secret
+    from lumbar.storage.settings import get_settings
+
     settings = get_settings()
     if settings.secret_key is None and not (settings.data_dir / SECRET_FILE).exists():
         fail(
@@ -88,13 +83,18 @@ def audit_verify(
     event that records its creation. Needs the server's secret (LUMBAR_SECRET_KEY, or the
     secret file in LUMBAR_DATA_DIR). Exit 0 intact, 1 broken (the first broken link
     named), 2 when it could not check."""
+    from lumbar.storage.audit_chain import Head, session_key, verify
+    from lumbar.storage.database import make_engine, make_session_factory
+    from lumbar.storage.migrate import current_revision, head_revision
+    from lumbar.storage.settings import get_settings
+
     url = database_url or get_settings().database_url
     try:
         head = Head.parse(noted_head) if noted_head is not None else None
     except ValueError as error:
         fail(str(error))
     if current_revision(url) != head_revision():
-        fail(f"{_shown(url)} is not at the newest revision: run `lumbar db upgrade` first")
+        fail(f"{shown_url(url)} is not at the newest revision: run `lumbar db upgrade` first")
     engine = make_engine(url)
     try:
         with make_session_factory(engine, _secret())() as session:
@@ -127,6 +127,9 @@ def db_grant(
     SELECT, INSERT, UPDATE and DELETE on the other tables, USAGE and SELECT on their
     sequences, SELECT on alembic_version, and nothing that alters a table or a trigger.
     Refuses a superuser, the owner or a member of its role, a role with CREATEROLE."""
+    from lumbar.storage.privileges import PrivilegeError, grant_application_role, migration_url
+    from lumbar.storage.settings import get_settings
+
     try:
         url = database_url or migration_url(get_settings())
         report = grant_application_role(url, role)

@@ -6,31 +6,28 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import TypeAdapter, ValidationError
 
 from lumbar.cli_common import assess_file, console, echo_json, errors, fail, language, read_yaml
-from lumbar.engine.diary import DiaryEntry
-from lumbar.engine.massage_screen import screen_massage
-from lumbar.engine.programme import DiaryError, build_programme
-from lumbar.kb.loader import default_knowledge_base
-from lumbar.programme_text import SHOWN_DAYS
-from lumbar.render_massage_screen import render_massage_screen
-from lumbar.render_programme import render_programme
 
-DIARY = TypeAdapter(list[DiaryEntry])
+if TYPE_CHECKING:
+    from lumbar.engine.diary import DiaryEntry
 
 
 def read_diary(path: Path) -> list[DiaryEntry]:
     """Diary entries from a YAML or JSON list (or a mapping with `entries`); exits naming
     every bad field."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from lumbar.engine.diary import DiaryEntry
+
     data: Any = read_yaml(path)
     if isinstance(data, dict) and "entries" in data:
         data = data["entries"]
     try:
-        return DIARY.validate_python(data or [])
+        return TypeAdapter(list[DiaryEntry]).validate_python(data or [])
     except ValidationError as error:
         for problem in error.errors():
             where = ".".join(str(part) for part in problem["loc"])
@@ -71,6 +68,11 @@ def programme_command(
 ) -> None:
     """Build the exercise programme: today's sessions and the next days, stepped up, held
     back or stopped by the pain diary."""
+    from lumbar.engine.programme import DiaryError, build_programme
+    from lumbar.kb.loader import default_knowledge_base
+    from lumbar.programme_text import SHOWN_DAYS
+    from lumbar.render_programme import render_programme
+
     chosen = language(lang)
     assessment = assess_file(answers)
     entries = read_diary(diary) if diary is not None else []
@@ -111,6 +113,10 @@ def screen_massage_command(
 ) -> None:
     """Check before a session whether massage and manual therapy are allowed, allowed with
     cautions or not allowed, and why."""
+    from lumbar.engine.massage_screen import screen_massage
+    from lumbar.kb.loader import default_knowledge_base
+    from lumbar.render_massage_screen import render_massage_screen
+
     chosen = language(lang)
     result = screen_massage(assess_file(answers))
     if as_json:

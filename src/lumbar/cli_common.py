@@ -6,16 +6,13 @@ import json
 from dataclasses import asdict, is_dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-import yaml
 from rich.console import Console
 
-from lumbar.engine import InvalidAnswers, assess
-from lumbar.engine.assessment import Assessment
-from lumbar.i18n import system_language
-from lumbar.kb.models import LANGUAGES
+if TYPE_CHECKING:
+    from lumbar.engine.assessment import Assessment
 
 console = Console()
 errors = Console(stderr=True)
@@ -39,10 +36,20 @@ def fail(message: str) -> NoReturn:
 
 def language(lang: str | None) -> str:
     """The --lang option, or the system locale's language; exits on an unsupported one."""
+    from lumbar.i18n import system_language
+    from lumbar.kb.models import LANGUAGES
+
     chosen = lang or system_language()
     if chosen not in LANGUAGES:
         fail(f"--lang must be one of {', '.join(LANGUAGES)}")
     return chosen
+
+
+def shown_url(url: str) -> str:
+    """A database URL as the commands print it: with its password hidden."""
+    from sqlalchemy import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def _json_default(value: object) -> object:
@@ -60,8 +67,12 @@ def echo_json(data: object) -> None:
 
 def read_yaml(path: Path) -> Any:
     """A YAML or JSON file's content; exits with the reason when it cannot be read."""
+    import yaml
+
+    from lumbar.kb.yaml_files import parse_yaml
+
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return parse_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         fail(f"{path}: {error}")
 
@@ -83,6 +94,8 @@ def read_answers(path: Path) -> dict[str, Any]:
 
 def assess_file(path: Path) -> Assessment:
     """Assess a file of answers; exits with every invalid answer named."""
+    from lumbar.engine import InvalidAnswers, assess
+
     try:
         return assess(read_answers(path))
     except InvalidAnswers as error:

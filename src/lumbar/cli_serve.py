@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 
-from lumbar.api.server_logs import logging_config
 from lumbar.cli_common import fail
-from lumbar.storage.accounts import prepare_server
-from lumbar.storage.database import make_engine, make_session_factory
-from lumbar.storage.privileges import PrivilegeError, upgrade_and_grant
-from lumbar.storage.server_secret import server_secret
-from lumbar.storage.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from lumbar.storage.settings import Settings
 
 
 def prepare(settings: Settings) -> None:
     """The first-run setup, once, before the workers start: they would otherwise race to
     store the secret and the first admin (on SQLite a waiting writer can fail at once)."""
+    from lumbar.storage.accounts import prepare_server
+    from lumbar.storage.database import make_engine, make_session_factory
+    from lumbar.storage.server_secret import server_secret
+
     engine = make_engine(settings.database_url)
     try:
         with make_session_factory(engine, server_secret(settings))() as session:
@@ -39,6 +39,13 @@ def serve_command(
     which then grants the server's role what it needs (`lumbar db grant`). Several servers
     may share one PostgreSQL database. X-Forwarded-For and X-Forwarded-Proto count only
     from the proxies in LUMBAR_TRUSTED_PROXIES (none by default)."""
+    import uvicorn
+
+    from lumbar.api.http_protocol import NoDelayH11Protocol
+    from lumbar.api.server_logs import logging_config
+    from lumbar.storage.privileges import PrivilegeError, upgrade_and_grant
+    from lumbar.storage.settings import get_settings
+
     settings = get_settings()
     proxies = [str(network) for network in settings.trusted_proxies]
     try:
@@ -52,6 +59,7 @@ def serve_command(
         host=host,
         port=port,
         workers=workers,
+        http=NoDelayH11Protocol,  # TCP_NODELAY with several workers too
         log_level="info",
         log_config=logging_config(),  # no client data in the log
         proxy_headers=bool(proxies),

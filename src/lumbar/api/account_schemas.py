@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from lumbar.api.schemas import EMAIL, NO_NUL, Body
-from lumbar.storage.accounts import SCOPES
+from lumbar.storage.roles import SCOPES
 
 Password = Field(min_length=1, max_length=1024)
 NewPassword = Field(min_length=10, max_length=1024, description="At least 10 characters.")

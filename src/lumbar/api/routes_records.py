@@ -25,8 +25,9 @@ from lumbar.engine import default_model
 from lumbar.engine.interview import next_question, urgent_red_flags
 from lumbar.storage import diary, interviews, records
 from lumbar.storage.access import AccessDenied
-from lumbar.storage.models import CLINIC_ROLES, Assessment, DiaryEntry, InterviewSession, Patient
+from lumbar.storage.models import Assessment, DiaryEntry, InterviewSession, Patient
 from lumbar.storage.programme import check_not_in_the_future, programme_records
+from lumbar.storage.roles import CLINIC_ROLES
 
 router = APIRouter(prefix="/v1", tags=["records"])
 

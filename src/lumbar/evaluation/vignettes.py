@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lumbar.kb.models import TriageLevel
+from lumbar.kb.yaml_files import parse_yaml
 
 
 class Gold(BaseModel):
@@ -47,7 +48,7 @@ class VignetteSetError(ValueError):
 
 def _items(path: Path) -> list[Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = parse_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise VignetteSetError(f"{path}: {error}") from error
     if data is None:

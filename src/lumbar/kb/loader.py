@@ -38,6 +38,7 @@ from lumbar.kb.models import (
     VocabFinding,
     Vocabulary,
 )
+from lumbar.kb.yaml_files import parse_yaml
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -118,7 +119,7 @@ class KnowledgeBase:
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return parse_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise KnowledgeBaseError(f"{path.name}: {error}") from error
 

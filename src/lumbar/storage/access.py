@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from lumbar.engine.answers import AnswerProblem
 from lumbar.storage.audit import record_audit
-from lumbar.storage.models import CLINIC_ROLES, AuditEvent, Patient, User, possible_id
+from lumbar.storage.models import AuditEvent, Patient, User, possible_id
+from lumbar.storage.roles import CLINIC_ROLES
 
 
 @dataclass(frozen=True)

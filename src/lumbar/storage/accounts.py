@@ -16,9 +16,6 @@ from lumbar.storage.access import Actor, audit
 from lumbar.storage.audit import record_audit
 from lumbar.storage.database import lock_for_setup
 from lumbar.storage.models import (
-    CLINIC_ROLES,
-    PERSON_ROLES,
-    ROLES,
     ApiKey,
     Clinic,
     Invitation,
@@ -27,6 +24,7 @@ from lumbar.storage.models import (
     storable,
     utc_now,
 )
+from lumbar.storage.roles import CLINIC_ROLES, PERSON_ROLES, ROLES, SCOPES
 from lumbar.storage.security import (
     InvalidToken,
     account_key,
@@ -46,17 +44,6 @@ from lumbar.storage.settings import Settings
 from lumbar.storage.sign_in_limits import BLOCKED, FAILED, SUCCEEDED, sign_in_verdict
 
 INVITATION_LIFETIME = timedelta(days=7)
-SCOPES = (
-    "patients:read",
-    "patients:write",
-    "assessments:read",
-    "assessments:write",
-    "interviews:read",
-    "interviews:write",
-    "diary:read",
-    "diary:write",
-    "queue:read",
-)
 
 
 class AccountError(ValueError):

@@ -27,9 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-ROLES = ("patient", "clinician", "admin", "integration")
-PERSON_ROLES = ("patient", "clinician", "admin")  # people who sign in with a password
-CLINIC_ROLES = ("clinician", "integration")  # accounts that act for one clinic
+from lumbar.storage.roles import ROLES
+
 SEXES = ("female", "male")
 SESSION_STATUSES = ("in_progress", "finished", "abandoned")
 ACTOR_KINDS = ("user", "api_key", "anonymous", "system")

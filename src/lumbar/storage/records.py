@@ -30,7 +30,6 @@ from lumbar.storage.access import (
 from lumbar.storage.audit import record_audit
 from lumbar.storage.audit_chain import assessment_seal, session_key
 from lumbar.storage.models import (
-    CLINIC_ROLES,
     SEXES,
     Assessment,
     Patient,
@@ -38,6 +37,7 @@ from lumbar.storage.models import (
     storable,
     utc_now,
 )
+from lumbar.storage.roles import CLINIC_ROLES
 
 MAX_PAGE_SIZE = 100
 MAX_OFFSET = 1_000_000_000  # far beyond any list; a larger one overflows SQL integers

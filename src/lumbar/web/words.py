@@ -6,17 +6,17 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-import yaml
 from pydantic import TypeAdapter
 
 from lumbar.engine import default_model
 from lumbar.kb.models import Localized
+from lumbar.kb.yaml_files import parse_yaml
 
 
 @cache
 def web_text() -> dict[str, Localized]:
     """web/text.yaml, validated: every key in English, Ukrainian and Russian."""
-    raw = yaml.safe_load(files("lumbar.web").joinpath("text.yaml").read_text(encoding="utf-8"))
+    raw = parse_yaml(files("lumbar.web").joinpath("text.yaml").read_text(encoding="utf-8"))
     text = TypeAdapter(dict[str, Localized]).validate_python(raw)
     clashes = sorted(text.keys() & default_model().kb.texts.ui.keys())
     if clashes:
