@@ -14,9 +14,16 @@ from lumbar.evaluation.vignettes import VignetteSetError, load_vignettes
 
 from .conftest import DEV_VIGNETTES, EXTERNAL_VIGNETTES
 
-# Emergency sensitivity reached on vignettes/external when it was built (issue 12 asks
-# for 100%; what is missed is listed in the README). Raise it as the medicine improves.
-EXTERNAL_FLOOR = 0.87
+# The external set's under-triaged cases that no cited rule yet catches from what they state,
+# each with the reason (README, docs/triage-policy.md). The list may only shrink: a new miss
+# fails, and so does a listed case that is now right (take it off the list).
+KNOWN_EXTERNAL_UNDER_TRIAGE = {
+    "ext-case-010": "spinal infection in a diabetic whose fever is stated only as feeling feverish",
+    "ext-case-014": "renal infarction whose severity is given only in words ('severe distress')",
+    "ext-visc-016": "cyst bleed in kidney failure, which the vocabulary cannot state",
+    "ext-visc-029": "penetrating aortic ulcer presenting as weeks of mechanical thoracic pain",
+    "ext-visc-031": "pulmonary embolism presenting as a month of dull thoracic pain",
+}
 
 KEYS = {"n", "failures", *METRICS}
 
@@ -127,9 +134,7 @@ def test_external_set_is_large_enough_and_valid() -> None:
     assert score_vignettes(vignettes).summary()["errors"] == {}
 
 
-def test_external_set_keeps_its_safety_floor() -> None:
-    """The external set's emergency sensitivity may only rise (EXTERNAL_FLOOR, README)."""
+def test_external_set_under_triages_nothing_beyond_its_known_misses() -> None:
+    """Every under-triaged external case is a known, explained miss (the list above)."""
     summary = score_vignettes(load_vignettes(EXTERNAL_VIGNETTES)).summary()
-    assert summary["emergency_sensitivity"] >= EXTERNAL_FLOOR, summary["failures"][
-        "emergency_sensitivity"
-    ]
+    assert set(summary["failures"]["under_triage"]) == set(KNOWN_EXTERNAL_UNDER_TRIAGE)

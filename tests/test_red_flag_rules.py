@@ -55,6 +55,71 @@ def test_examined_findings_are_not_asked_of_a_person() -> None:
 CASES = [
     # (answers, minimum level, rule that must fire)
     (
+        {"age": 37, "sex": "female", "loc_chest": True, "loc_mid_back": True},
+        "emergency",
+        "rf_chest_through_to_back",
+    ),
+    (
+        {"age": 82, "sex": "male", "loc_flank_right": True, "nausea_vomiting": True},
+        "emergency",
+        "rf_older_loin_colic",
+    ),
+    (
+        {
+            "age": 74,
+            "sex": "male",
+            "loc_lower_back_right": True,
+            "duration": "days",
+            "analgesics_ineffective": True,
+        },
+        "emergency",
+        "rf_older_loin_colic",
+    ),
+    (
+        {"age": 72, "sex": "male", "loc_abdomen": True, "rad_back_to_abdomen": True},
+        "emergency",
+        "rf_older_abdomen_to_back",
+    ),
+    (
+        {
+            "age": 70,
+            "sex": "male",
+            "loc_flank_right": True,
+            "onset_sudden": True,
+            "restless_cannot_lie_still": True,
+            "smoker": True,
+        },
+        "emergency_ambulance",
+        "rf_older_sudden_severe_loin_pain_arteriopath",
+    ),
+    (
+        {
+            "age": 55,
+            "sex": "male",
+            "loc_flank_right": True,
+            "duration": "hours",
+            "cardiovascular_risk": True,
+        },
+        "emergency",
+        "rf_renal_embolism",
+    ),
+    (
+        {
+            "age": 35,
+            "sex": "female",
+            "loc_flank_right": True,
+            "worse_deep_breath": True,
+            "duration": "days",
+        },
+        "consultation_24",
+        "rf_pleuritic_pain_acute",
+    ),
+    (
+        {"age": 36, "sex": "female", "weight_loss": True, "night_sweats": True},
+        "consultation",
+        "rf_constitutional_symptoms",
+    ),
+    (
         {"age": 66, "sex": "male", "loc_flank_left": True, "char_colicky": True},
         "emergency",
         "rf_older_loin_colic",
@@ -217,3 +282,28 @@ def test_no_rule_depends_on_a_pain_number_alone() -> None:
                 "analgesics_ineffective",
                 "onset_sudden",
             }, rule.id
+
+
+def test_a_known_long_duration_lowers_a_rule_that_reads_an_unstated_one_as_acute() -> None:
+    """`or_unknown`: chest pain through to the back with no duration is an emergency; the same
+    pain known to have lasted six weeks, with no acute feature, is not this rule's."""
+    unstated = {"age": 37, "sex": "female", "loc_chest": True, "loc_mid_back": True}
+    assert "rf_chest_through_to_back" in {r.id for r in assess(unstated).red_flags}
+    chronic = assess({**unstated, "duration": "weeks_6_to_12"})
+    assert "rf_chest_through_to_back" not in {r.id for r in chronic.red_flags}
+
+
+def test_an_unstated_duration_is_never_named_as_a_reason() -> None:
+    result = assess({"age": 37, "sex": "female", "loc_chest": True, "loc_mid_back": True})
+    fired = next(r for r in result.red_flags if r.id == "rf_chest_through_to_back")
+    assert "duration" not in fired.findings
+
+
+def test_or_unknown_is_only_on_context_choices() -> None:
+    from lumbar.engine.rules import atoms
+
+    for rule in KB.red_flags:
+        for atom in atoms(rule.when):
+            if isinstance(atom, FindingIs) and atom.or_unknown:
+                assert atom.in_ is not None, rule.id
+                assert atom.finding not in MODEL.danger_signs, rule.id

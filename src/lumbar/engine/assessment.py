@@ -120,7 +120,7 @@ def _fired_rules(model: CompiledModel, answers: Mapping[str, AnswerValue]) -> li
             findings = sorted(
                 fid
                 for fid, tests in model.rule_findings[rule.id].items()
-                if any(atom_holds(atom, answers) for atom in tests)
+                if fid in answers and any(atom_holds(atom, answers) for atom in tests)
             )
             fired.append(FiredRule(rule.id, rule.kind, rule.level, tuple(findings)))
     return fired

@@ -19,7 +19,7 @@ import numpy as np
 from lumbar.engine.answers import AnswerValue, validate_answers
 from lumbar.engine.assessment import Assessment, assess, condition_levels, log_scores
 from lumbar.engine.model import CompiledModel, Vector, default_model
-from lumbar.engine.rules import atom_finding, atom_holds
+from lumbar.engine.rules import atom_finding, atom_holds, atoms
 from lumbar.kb.models import (
     TRIAGE_ORDER,
     AllOf,
@@ -61,7 +61,14 @@ EMERGENCY_RANK = triage_rank("emergency")
 
 QuestionKind = Literal["number", "choice", "boolean", "multiple"]
 PurposeKind = Literal[
-    "about_you", "pregnancy", "location", "spread", "danger", "rule_out", "tell_apart"
+    "about_you",
+    "pregnancy",
+    "location",
+    "spread",
+    "history_taking",
+    "danger",
+    "rule_out",
+    "tell_apart",
 ]
 Reply = bool | float | str | Collection[str] | None
 Mode = Literal["patient", "clinician"]
@@ -330,6 +337,7 @@ class _Ranking:
     finding: str
     value: float
     meaningful: bool  # likely enough to change the triage level or the leading causes
+    leading: float  # the chance that the answer changes the three leading causes
     moved: tuple[str, ...]  # conditions whose probability the answer is expected to move most
 
 
@@ -401,6 +409,7 @@ def _rank_candidates(state: _State, candidates: list[str]) -> list[_Ranking]:
                 meaningful=bool(
                     raised or lowered or leading >= stop.leading_change or rules_out or names_cause
                 ),
+                leading=leading,
                 moved=tuple(
                     model.condition_ids[i] for i in np.argsort(-moved_by, kind="stable")[:2]
                 ),
@@ -439,11 +448,16 @@ def _differential_question(
     checklist twice.
     """
     model = state.model
+    stop = model.kb.interview.stop
     rankings = _rank_candidates(state, askable)
-    if not any(r.meaningful for r in rankings):
-        return None
-    answered_groups = {
-        model.kb.findings[fid].data.group for fid in answers if fid in model.kb.findings
+    asked_in = {
+        fid: checklist.id
+        for checklist in model.kb.interview.opening_checklists
+        for fid in checklist.findings
+    }
+    groups = {fid: model.kb.findings[fid].data.group for fid in answers if fid in model.kb.findings}
+    answered_groups = {  # a group answered in an opening checklist of another name stays open
+        group for fid, group in groups.items() if asked_in.get(fid, group) == group
     }
     by_group: dict[str, list[_Ranking]] = {}
     for ranking in rankings:
@@ -457,11 +471,16 @@ def _differential_question(
     options: list[tuple[float, tuple[_Ranking, ...], str]] = [
         (r.value, (r,), r.finding) for r in rankings
     ]
+    meaningful = any(r.meaningful for r in rankings)
     for group, members in by_group.items():
         members.sort(key=lambda r: (-r.value, r.finding))
         chosen = tuple(members[:MAX_GROUP_ITEMS])
         if len(chosen) > 1:
             options.append((sum(r.value for r in chosen), chosen, group))
+            # one checklist asks every member at once: together they may name the cause
+            meaningful = meaningful or sum(r.leading for r in chosen) >= stop.leading_change
+    if not meaningful:
+        return None
     _, chosen, question_id = max(options, key=lambda option: (option[0], option[2]))
     purpose = _differential_purpose(state, chosen)
     if len(chosen) == 1:
@@ -512,9 +531,43 @@ def next_question(
             return Question(group, "multiple", members, Purpose(kind))  # type: ignore[arg-type]
     askable = _askable(model, answers, known, mode)
     state = _State(model, known)
-    return _danger_question(state, answers, askable) or _differential_question(
-        state, answers, askable
+    return (
+        _unstated_context_question(state, answers, askable)
+        or _danger_question(state, answers, askable)
+        or _opening_checklist(model, answers, askable)
+        or _differential_question(state, answers, askable)
     )
+
+
+def _unstated_context_question(
+    state: _State, answers: Mapping[str, object], askable: list[str]
+) -> Question | None:
+    """A context choice (such as the duration) that a fired rule reads as acute only because it
+    is unanswered: the person is asked, since the answer may be what the rule needs or not."""
+    model = state.model
+    for rule in model.kb.red_flags:
+        if rule.id not in state.fired:
+            continue
+        for atom in atoms(rule.when):
+            fid = atom_finding(atom)
+            unstated = isinstance(atom, FindingIs) and atom.or_unknown and fid not in answers
+            if unstated and fid in askable:
+                purpose = Purpose("danger", _danger_conditions(state, [rule]), (rule.id,))
+                return Question(fid, _single_kind(model, fid), (fid,), purpose)
+    return None
+
+
+def _opening_checklist(
+    model: CompiledModel, answers: Mapping[str, object], askable: list[str]
+) -> Question | None:
+    """The first opening checklist with two or more of its findings still to ask (once asked,
+    all are answered, so no checklist comes twice)."""
+    open_ = set(askable)
+    for checklist in model.kb.interview.opening_checklists:
+        members = tuple(fid for fid in checklist.findings if fid in open_ and fid not in answers)
+        if len(members) >= 2:
+            return Question(checklist.id, "multiple", members, Purpose("history_taking"))
+    return None
 
 
 def urgent_red_flags(

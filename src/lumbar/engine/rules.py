@@ -9,12 +9,13 @@ from lumbar.kb.models import AllOf, AnyOf, AtLeast, Expr, FindingIs
 
 
 def atom_holds(atom: str | FindingIs, answers: Mapping[str, AnswerValue]) -> bool:
-    """Whether one finding atom is satisfied; unknown answers never satisfy an atom."""
+    """Whether one finding atom is satisfied; an unknown answer satisfies only an atom marked
+    `or_unknown` (a context choice, never a danger sign)."""
     if isinstance(atom, str):
         return answers.get(atom) is True
     value = answers.get(atom.finding)
     if value is None:
-        return False
+        return atom.or_unknown
     if atom.min is not None:
         return not isinstance(value, bool | str) and value >= atom.min
     if atom.in_ is not None:
@@ -46,7 +47,7 @@ Predicate = Callable[[Mapping[str, AnswerValue]], bool]
 
 
 def compile_expression(expr: Expr) -> Predicate:
-    """The rule expression as a predicate on known answers; unknown answers never satisfy it."""
+    """The rule expression as a predicate on known answers (see `atom_holds` for unknowns)."""
     if isinstance(expr, str):
         name = expr
         return lambda answers: answers.get(name) is True

@@ -36,6 +36,8 @@ def _group_prompt(kb: KnowledgeBase, question: Question, lang: str) -> str:
     kind = question.purpose.kind
     if kind in ("location", "spread", "danger"):
         return ui[f"question_{kind}"].get(lang)
+    if kind == "history_taking":
+        return ui[f"question_checklist_{question.id}"].get(lang)
     group = kb.findings[question.findings[0]].data.group
     key = f"question_group_{group}"
     return (ui[key] if key in ui else ui["question_danger"]).get(lang)
@@ -45,6 +47,8 @@ def why_asked(kb: KnowledgeBase, question: Question, lang: str) -> str:
     """Why the question is asked, in plain words."""
     ui = kb.texts.ui
     purpose = question.purpose
+    if purpose.kind == "history_taking":
+        return ui[f"why_checklist_{question.id}"].get(lang)
     names = "; ".join(kb.texts.conditions[c].name.get(lang) for c in purpose.conditions)
     return ui[f"why_{purpose.kind}"].get(lang).replace("{conditions}", names)
 

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import yaml
-
 from lumbar.kb.loader import KnowledgeBase
 from lumbar.kb.models import FindingIs, Likelihood, Phase, Treatment, Vocabulary
+from lumbar.kb.yaml_files import parse_yaml
+
+MAX_CHECKLIST_ITEMS = 14  # the most items one "which of these apply?" question shows
 
 MIN_LIKELIHOODS = 6
 DIST_TOLERANCE = 0.011
@@ -76,7 +77,7 @@ class _Checker:
             )
             return
         contract = Vocabulary.model_validate(
-            yaml.safe_load((self.shared / "spec" / "vocabulary.yaml").read_text(encoding="utf-8"))
+            parse_yaml((self.shared / "spec" / "vocabulary.yaml").read_text(encoding="utf-8"))
         )
         ours = self.kb.vocabulary
         for kind in ("triage_levels", "findings", "conditions"):
@@ -219,6 +220,11 @@ class _Checker:
             finding.type != "choice" or not set(atom.in_) <= set(finding.vocab.values or ())
         ):
             self.error(where, f"`in` values must be choices of {fid!r}")
+        if not isinstance(atom, str) and atom.or_unknown:
+            if atom.in_ is None:
+                self.error(where, f"`or_unknown` needs `in` (a context choice), not {fid!r} alone")
+            elif fid in self.kb.meta.triage.danger_signs.findings:
+                self.error(where, f"`or_unknown` on danger sign {fid!r}: unknown is never yes")
 
     # --- sources ------------------------------------------------------------------------------
 
@@ -366,6 +372,24 @@ class _Checker:
         policy = self.kb.interview
         self.cite("interview.yaml", policy.screen_cite)
         self.cite("interview.yaml", policy.stop_cite)
+        self.cite("interview.opening_checklists", policy.opening_cite)
+        seen: set[str] = set()
+        for checklist in policy.opening_checklists:
+            where = f"interview.opening_checklists.{checklist.id}"
+            for key in (f"question_checklist_{checklist.id}", f"why_checklist_{checklist.id}"):
+                if key not in self.kb.texts.ui:
+                    self.error(where, f"has no text {key!r} in text/ui.yaml")
+            if len(checklist.findings) > MAX_CHECKLIST_ITEMS:
+                self.error(where, f"more than {MAX_CHECKLIST_ITEMS} items")
+            for fid in checklist.findings:
+                finding = self.kb.findings.get(fid)
+                if finding is None or finding.type != "boolean":
+                    self.error(where, f"{fid!r} is not a yes/no finding")
+                elif fid in self.kb.vocabulary.examined:
+                    self.error(where, f"{fid!r} is examined: a person is never asked it")
+                elif fid in seen:
+                    self.error(where, f"{fid!r} is already in another checklist")
+                seen.add(fid)
         rule_ids = {rule.id for rule in self.kb.red_flags}
         for rule_id in policy.always_screen:
             if rule_id not in rule_ids:

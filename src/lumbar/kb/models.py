@@ -171,11 +171,14 @@ class PriorsFile(Strict):
 
 
 class FindingIs(Strict):
-    """True when the finding is answered yes, at least `min`, or one of `in`."""
+    """True when the finding is answered yes, at least `min`, or one of `in`; with
+    `or_unknown` a choice left unanswered counts too (a context choice such as the duration
+    that a sparse report does not state: when in doubt, the more urgent reading)."""
 
     finding: str
     min: float | None = None
     in_: tuple[str, ...] | None = Field(default=None, alias="in")
+    or_unknown: bool = False
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -261,6 +264,14 @@ class AskOnly(Strict):
     unless_yes: str | None = None
 
 
+class OpeningChecklist(Strict):
+    """One "which of these apply?" question every interview asks once, after where it hurts
+    and where it spreads (the history a clinician takes at every first contact)."""
+
+    id: str
+    findings: tuple[str, ...]
+
+
 class StopRule(Strict):
     raise_share: Annotated[float, Field(gt=0.0, le=1.0)]
     lower_triage: Probability
@@ -276,6 +287,8 @@ class InterviewPolicy(Strict):
     """The clinical choices of the adaptive interview (interview.yaml)."""
 
     ask_only: dict[str, AskOnly]
+    opening_checklists: tuple[OpeningChecklist, ...]
+    opening_cite: CitationIds
     always_screen: tuple[str, ...]
     screen_cite: CitationIds
     screen_min_chance: dict[TriageLevel, Probability]
