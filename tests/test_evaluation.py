@@ -20,9 +20,7 @@ from .conftest import DEV_VIGNETTES, EXTERNAL_VIGNETTES
 KNOWN_EXTERNAL_UNDER_TRIAGE = {
     "ext-case-010": "spinal infection in a diabetic whose fever is stated only as feeling feverish",
     "ext-case-014": "renal infarction whose severity is given only in words ('severe distress')",
-    "ext-visc-016": "cyst bleed in kidney failure, which the vocabulary cannot state",
     "ext-visc-029": "penetrating aortic ulcer presenting as weeks of mechanical thoracic pain",
-    "ext-visc-031": "pulmonary embolism presenting as a month of dull thoracic pain",
 }
 
 KEYS = {"n", "failures", *METRICS}

@@ -55,6 +55,28 @@ def test_examined_findings_are_not_asked_of_a_person() -> None:
 CASES = [
     # (answers, minimum level, rule that must fire)
     (
+        {
+            "age": 31,
+            "sex": "male",
+            "loc_flank_left": True,
+            "onset_sudden": True,
+            "chronic_kidney_disease": True,
+        },
+        "emergency",
+        "rf_flank_pain_kidney_at_risk",
+    ),
+    (
+        {
+            "age": 55,
+            "sex": "female",
+            "loc_mid_back": True,
+            "constant_pain": True,
+            "duration": "weeks_lt_6",
+        },
+        "consultation_24",
+        "rf_thoracic_pain_older",
+    ),
+    (
         {"age": 37, "sex": "female", "loc_chest": True, "loc_mid_back": True},
         "emergency",
         "rf_chest_through_to_back",
