@@ -26,6 +26,14 @@ def test_kb_check_passes() -> None:
     assert "0 errors" in run.stdout
 
 
+def test_version_names_the_package_and_the_knowledge_base(kb) -> None:  # type: ignore[no-untyped-def]
+    from importlib.metadata import version
+
+    run = lumbar("--version")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == f"lumbar {version('lumbar')}, knowledge base {kb.version}"
+
+
 def test_assess_prints_json_with_triage_and_version() -> None:
     run = lumbar("assess", "--answers", "examples/left-flank-pain.yaml", "--json")
     assert run.returncode == 0, run.stderr

@@ -29,6 +29,35 @@ app = typer.Typer(
 )
 kb_app = typer.Typer(help="The knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+        from importlib.resources import files
+
+        from lumbar.kb.yaml_files import parse_yaml
+
+        meta = parse_yaml(files("lumbar.kb").joinpath("data", "kb.yaml").read_text("utf-8"))
+        typer.echo(f"lumbar {version('lumbar')}, knowledge base {meta['version']}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_show_version,
+            is_eager=True,
+            help="Show the lumbar and knowledge base versions and exit.",
+        ),
+    ] = False,
+) -> None:
+    """lumbar: low back pain triage, differential and care planning."""
+
+
 app.command("programme")(programme_command)
 app.command("screen-massage")(screen_massage_command)
 db_app.command("grant")(db_grant)

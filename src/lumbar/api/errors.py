@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
+from lumbar.api.headers import EVERY_REPLY, NOT_CACHED
 from lumbar.api.server_logs import scrubbed_traceback
 from lumbar.engine.answers import InvalidAnswers
 from lumbar.engine.programme import DiaryError
@@ -235,6 +236,8 @@ def install_error_handlers(
             path,
             scrubbed_traceback(error),
         )
-        return respond(request, 500, "internal error")
+        # Starlette answers this outside every middleware, so the private-reply headers that
+        # PrivateReplyHeaders adds to all other replies are set here.
+        return respond(request, 500, "internal error", headers={**EVERY_REPLY, **NOT_CACHED})
 
     return respond
