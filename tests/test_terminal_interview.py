@@ -96,7 +96,8 @@ def test_plain_back_pain_ends_in_self_care_with_warnings_and_disclaimer() -> Non
     assert "Look after yourself at home" in result
     assert "Get help at once if you notice" in result
     assert "This is not a diagnosis" in result
-    assert "Who to see" in result
+    assert "When to see a doctor" in result  # self-care: when, not whom or which tests
+    assert "Who to see" not in result
 
 
 def test_why_back_invalid_input_and_quit_in_ukrainian() -> None:

@@ -43,17 +43,55 @@ def _line(item: TreatmentView) -> Text:
     line.append(f" — {item.note}")
     if item.clinical:
         details = [item.positions, *(str(detail) for detail in item.clinical)]
-        line.append("\n  " + "\n  ".join(details), style="dim")
-    else:
+        line.append("\n  " + "\n  ".join(d for d in details if d), style="dim")
+    elif item.positions:
         line.append(f" ({item.positions})")
     return line
 
 
-def care_plan_panel(kb: KnowledgeBase, plan: CarePlanView, lang: str) -> Panel:
+def _summary(kb: KnowledgeBase, plan: CarePlanView, lang: str) -> list[Text]:
+    """A person's plan as the result shows it first: at most three of each (care_plan.yaml
+    patient_summary), no guideline positions, and how many more the full list has."""
+    ui = kb.texts.ui
+    body = [Text(ui["care_do_now_heading"].get(lang), style="bold underline")]
+    body += [Text("• " + advice) for advice in plan.first_do_now]
+    for heading, items, after in (
+        ("care_options_heading", plan.first_options, plan.doctor_may_consider),
+        ("care_avoid_heading", plan.first_avoid, None),
+    ):
+        if items or after:
+            body += [Text(""), Text(ui[heading].get(lang), style="bold underline")]
+            for item in items:
+                line = _label(item.evidence_label, item.evidence)
+                line.append(item.name, style="bold")
+                line.append(f" — {item.note}")
+                body.append(line)
+            if after:
+                body.append(Text(after))
+    hidden = (
+        len(plan.do_now)
+        - len(plan.first_do_now)
+        + len(plan.options)
+        - len(plan.first_options)
+        + len(plan.avoid)
+        - len(plan.first_avoid)
+        + len(plan.prevention)
+    )
+    if hidden > 0:
+        more = ui["report_more_items"].get(lang).format(n=hidden)
+        body += [Text(""), Text(more, style="dim")]
+    return body
+
+
+def care_plan_panel(
+    kb: KnowledgeBase, plan: CarePlanView, lang: str, *, full: bool = False
+) -> Panel:
     """The plan: do now, options (for a patient, then what a doctor may consider), what to
     avoid and why, prevention; long sections are cut to SHOWN_ITEMS with "N more"
     (`lumbar treatments` lists all)."""
     ui = kb.texts.ui
+    if plan.first_do_now and not full:  # a person's result: the summary first
+        return Panel(Group(*_summary(kb, plan, lang)), title=ui["care_plan_heading"].get(lang))
     body: list[Text] = [Text(ui["care_do_now_heading"].get(lang), style="bold underline")]
     body += [Text("• " + advice) for advice in plan.do_now]
     for heading, items, after in plan.sections:
@@ -72,7 +110,8 @@ def render_care_plan(
     console: Console, kb: KnowledgeBase, plan: CarePlan, lang: str, clinician: bool = False
 ) -> None:
     """Print the plan as the result screens show it (see `care_plan_panel`)."""
-    console.print(care_plan_panel(kb, care_plan_view(kb, asdict(plan), lang, clinician), lang))
+    view = care_plan_view(kb, asdict(plan), lang, clinician)
+    console.print(care_plan_panel(kb, view, lang, full=True))
 
 
 def treatment_catalogue(kb: KnowledgeBase, lang: str, clinician: bool) -> list[dict[str, Any]]:

@@ -10,7 +10,15 @@ from rich.text import Text
 
 from lumbar.engine.programme import Programme, ProgrammeDay
 from lumbar.kb.loader import KnowledgeBase
-from lumbar.programme_text import SHOWN_DAYS, day_title, dose_text, event_text, how_to
+from lumbar.programme_text import (
+    SHOWN_DAYS,
+    day_title,
+    dose_text,
+    event_text,
+    how_to,
+    minutes_text,
+    phase_heading,
+)
 from lumbar.render import disclaimer_panel
 
 STATUS_STYLE = {"active": "green", "on_hold": "yellow", "stopped": "bold white on red"}
@@ -24,7 +32,7 @@ def _day_table(kb: KnowledgeBase, day: ProgrammeDay, today: bool, lang: str) -> 
     table.add_column("", justify="right")
     for session in day.sessions:
         name = ui[f"programme_session_{session.id}"].get(lang)
-        minutes = ui["programme_minutes"].get(lang).format(minutes=f"{session.minutes:.0f}")
+        minutes = minutes_text(kb, session.minutes, lang)
         for position, item in enumerate(session.items):
             exercise = kb.exercises[item.exercise]
             label = exercise.text.name.get(lang)
@@ -60,7 +68,7 @@ def render_programme(
     body += [Text(ui[key].get(lang), style="bold") for key in programme.reasons]
     if programme.status == "active":
         phase = ui[f"phase_{programme.phase}"].get(lang)
-        body.insert(0, Text(f"{phase} · {ui['programme_intro'].get(lang)}"))
+        body.insert(0, Text(f"{phase_heading(phase)} {ui['programme_intro'].get(lang)}"))
         body += [Text(ui[key].get(lang), style="yellow") for key in programme.advice]
         body.append(Text(ui["programme_diary_hint"].get(lang), style="dim"))
     console.print(Panel(Group(*body), title=heading, border_style=STATUS_STYLE[programme.status]))

@@ -15,18 +15,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lumbar.engine import InvalidAnswers, assess
+from lumbar.engine.rules import atom_finding, atom_holds, atoms, compile_expression
+from lumbar.i18n import format_number
 from lumbar.kb.loader import KnowledgeBase
-from lumbar.kb.models import Treatment
+from lumbar.kb.models import AllOf, Expr, FindingIs, Treatment
 
 SHOWN_CONDITIONS = 5
 SHOWN_REASONS = 3
 SHOWN_ITEMS = 6  # care plan items a printed section lists before "N more" (PDF, terminal)
 NOTABLE_RATIO = 1.25  # weaker answers are left out of the reasons shown
+STRONG_RATIO = 4.0  # a person reads "strongly points to it" from here (or 1/4 against)
 SERIOUS_URGENCIES = ("emergency_ambulance", "emergency", "consultation_24")
 SERIOUS_MIN_PROBABILITY = 0.02  # "less likely, but important to rule out" from here
 LIKELY = 0.4
 POSSIBLE = 0.15
-URGENT_LEVELS = ("emergency_ambulance", "emergency")
+URGENT_LEVELS = ("emergency_ambulance", "emergency")  # most urgent first
+PLACE_GROUPS = frozenset({"location", "spread"})  # where it hurts, not what happened
 
 
 def answer_label(kb: KnowledgeBase, finding: str, answer: object, lang: str) -> str:
@@ -40,7 +45,7 @@ def answer_label(kb: KnowledgeBase, finding: str, answer: object, lang: str) -> 
         choices = text.choices or {}
         shown = choices[answer].get(lang) if answer in choices else answer
     elif isinstance(answer, int | float):
-        shown = f"{answer:g}"
+        shown = format_number(answer, lang)
     else:
         shown = str(answer)
     label = text.label.get(lang)
@@ -56,8 +61,18 @@ class Reason:
 
     @property
     def text(self) -> str:
-        """ "Fever ×3.2"."""
+        """ "Fever ×3.2": the clinician's form."""
         return f"{self.label} ×{self.ratio:.2g}"
+
+    def strength_key(self) -> str:
+        """The ui key of the words a person reads instead of the ratio."""
+        if self.ratio >= STRONG_RATIO:
+            return "reason_strongly_points_to"
+        if self.ratio > 1:
+            return "reason_points_to"
+        if self.ratio <= 1 / STRONG_RATIO:
+            return "reason_strongly_points_against"
+        return "reason_points_against"
 
 
 @dataclass(frozen=True)
@@ -71,14 +86,23 @@ class CauseView:
     urgency: str
     raised: tuple[Reason, ...]
     lowered: tuple[Reason, ...]
-    why: tuple[tuple[str, str], ...]  # ("Raised by", "Fever ×3.2, ..."), then "Lowered by"
+    # Clinician: ("Raised by", "Fever ×3.2, ..."), then "Lowered by". Patient: one pair an
+    # answer, in words and without numbers: ("Fever", "strongly points to it").
+    why: tuple[tuple[str, str], ...]
+    clinician: bool = False
 
     @property
     def percent_text(self) -> str:
-        """ "42%"; "<1%" and ">99%" at the ends: no 0% or 100% is ever shown to a person."""
+        """ "42%"; "<1%" and ">99%" at the ends: no 0% or 100% is ever shown."""
         if self.probability < 0.005:
             return "<1%"
         return f"{self.percent}%" if self.probability < 0.995 else ">99%"
+
+    @property
+    def chance(self) -> str:
+        """How likely, as shown: a band for a person ("Possible"), the band and the
+        percentage for a clinician ("Possible · 22%")."""
+        return f"{self.likelihood} · {self.percent_text}" if self.clinician else self.likelihood
 
 
 @dataclass(frozen=True)
@@ -89,6 +113,10 @@ class TriageView:
     time_frame: str
     urgent: bool  # an emergency: the page leads with the emergency number
     reasons: tuple[str, ...]  # the red-flag rules that set the level, in words
+    # "Because you reported: ...": the person's own answers behind the level (the answers
+    # that fired its rules, else those that point most to the causes that set it); None at
+    # self-care
+    because: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +154,11 @@ class CarePlanView:
     # second-line options (classes for medicines, no doses); None in clinician mode or when
     # there are none. Shown after the options.
     doctor_may_consider: str | None = None
+    # Patient mode: what the result shows first (care_plan.yaml patient_summary); every
+    # item, with the guideline positions, stays behind "more". Empty in clinician mode.
+    first_do_now: tuple[str, ...] = ()
+    first_options: tuple[TreatmentView, ...] = ()
+    first_avoid: tuple[TreatmentView, ...] = ()
 
     @property
     def sections(self) -> tuple[tuple[str, tuple[TreatmentView, ...], str | None], ...]:
@@ -157,7 +190,10 @@ class ResultView:
     care_plan: CarePlanView
     warnings: tuple[WarningView, ...]
     disclaimer: str
-    call_for_help: str
+    # When to call for help, said once: None when the urgent banner or the warning list
+    # already says it (each sign with its own instruction from the knowledge base)
+    call_for_help: str | None
+    visit_needed: bool = True  # False at self-care: "when to see someone" instead of referrals
 
 
 def _likelihood(kb: KnowledgeBase, probability: float, lang: str) -> str:
@@ -171,12 +207,18 @@ def _likelihood(kb: KnowledgeBase, probability: float, lang: str) -> str:
     return kb.texts.ui[key].get(lang)
 
 
-def _cause(kb: KnowledgeBase, condition: Mapping[str, Any], lang: str) -> CauseView:
-    strong = [
+def _strong(condition: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [
         c
         for c in condition["contributions"]
         if c["likelihood_ratio"] >= NOTABLE_RATIO or c["likelihood_ratio"] <= 1 / NOTABLE_RATIO
     ]
+
+
+def _cause(
+    kb: KnowledgeBase, condition: Mapping[str, Any], lang: str, clinician: bool = False
+) -> CauseView:
+    strong = _strong(condition)
 
     def reasons(up: bool) -> tuple[Reason, ...]:
         chosen = [c for c in strong if (c["likelihood_ratio"] > 1) == up][:SHOWN_REASONS]
@@ -186,11 +228,17 @@ def _cause(kb: KnowledgeBase, condition: Mapping[str, Any], lang: str) -> CauseV
         )
 
     raised, lowered = reasons(True), reasons(False)
-    why = tuple(
-        (kb.texts.ui[key].get(lang), ", ".join(reason.text for reason in shown))
-        for key, shown in (("raised_by", raised), ("lowered_by", lowered))
-        if shown
-    )
+    ui = kb.texts.ui
+    if clinician:
+        why = tuple(
+            (ui[key].get(lang), ", ".join(reason.text for reason in shown))
+            for key, shown in (("raised_by", raised), ("lowered_by", lowered))
+            if shown
+        )
+    else:
+        why = tuple(
+            (reason.label, ui[reason.strength_key()].get(lang)) for reason in (*raised, *lowered)
+        )
     text = kb.texts.conditions[condition["id"]]
     probability = float(condition["probability"])
     return CauseView(
@@ -204,10 +252,43 @@ def _cause(kb: KnowledgeBase, condition: Mapping[str, Any], lang: str) -> CauseV
         raised=raised,
         lowered=lowered,
         why=why,
+        clinician=clinician,
     )
 
 
-def _triage(kb: KnowledgeBase, triage: Mapping[str, Any], lang: str) -> TriageView:
+def _because(kb: KnowledgeBase, result: Mapping[str, Any], lang: str) -> str | None:
+    """ "Because you reported: ...": the answers that fired the rules setting the level, else
+    the answers that point most to the causes that set it, in the person's words."""
+    triage, answers = result["triage"], result["answers"]
+    fired = {rule["id"]: rule for rule in result["red_flags"]}
+    conditions = {c["id"]: c for c in result["conditions"]}
+    findings: list[str] = []
+    for reason in triage["set_by"]:
+        if reason["source"] in ("red_flag", "escalation") and reason["id"] in fired:
+            findings += fired[reason["id"]]["findings"]
+    if not findings:
+        causes = [
+            conditions[reason["id"]] for reason in triage["set_by"] if reason["id"] in conditions
+        ] or [c for c in result["conditions"] if c["urgency"] == triage["level"]][:2]
+        for cause in causes:
+            findings += [c["finding"] for c in _strong(cause) if c["likelihood_ratio"] > 1][
+                :SHOWN_REASONS
+            ]
+    labels = list(
+        dict.fromkeys(
+            answer_label(kb, fid, answers[fid], lang)
+            for fid in findings
+            if fid in answers and answers[fid] is not False  # what was reported, not denied
+        )
+    )
+    if triage["level"] == "self_care" or not labels:
+        return None
+    listed = "; ".join(_in_sentence(label) for label in labels)
+    return kb.texts.ui["triage_because"].get(lang).format(answers=listed)
+
+
+def _triage(kb: KnowledgeBase, result: Mapping[str, Any], lang: str) -> TriageView:
+    triage = result["triage"]
     words = kb.texts.triage[triage["level"]]
     reasons = tuple(
         kb.texts.red_flags[reason["id"]].patient.get(lang)
@@ -224,16 +305,67 @@ def _triage(kb: KnowledgeBase, triage: Mapping[str, Any], lang: str) -> TriageVi
         time_frame=words.time_frame.get(lang),
         urgent=triage["level"] in URGENT_LEVELS,
         reasons=reasons,
+        because=_because(kb, result, lang),
     )
+
+
+def _clauses(expr: Expr) -> tuple[Expr, ...]:
+    return expr.all if isinstance(expr, AllOf) else (expr,)
+
+
+def _cannot_fire(atom: str | FindingIs, answers: Mapping[str, Any]) -> bool:
+    """An atom on an answer that cannot change (age): false now, false for good."""
+    return atom_finding(atom) == "age" and not atom_holds(atom, answers)
+
+
+def warning_reported(kb: KnowledgeBase, rule_id: str, answers: Mapping[str, Any]) -> bool:
+    """Whether a warning would tell the person to watch for what they already reported, or
+    for what cannot happen to them: their answers meet every part of the rule except where
+    the pain is (they have the sign, elsewhere), or the rule needs an age they are not."""
+    rule = next(r for r in kb.red_flags if r.id == rule_id)
+    unmet = [c for c in _clauses(rule.when) if not compile_expression(c)(answers)]
+    if any(all(_cannot_fire(atom, answers) for atom in atoms(clause)) for clause in unmet):
+        return True
+    groups = {kb.findings[atom_finding(a)].data.group for c in unmet for a in atoms(c)}
+    return bool(unmet) and groups <= PLACE_GROUPS
 
 
 def guideline_positions(kb: KnowledgeBase, treatment: Treatment, lang: str) -> str:
-    """What NICE NG59 and ACP 2017 say, in words."""
+    """What NICE NG59 and ACP 2017 say, in words, where they take a position; "" when
+    neither covers it (no "does not cover it" repeated on every item)."""
     ui = kb.texts.ui
-    return (
-        f"NICE NG59 {ui['position_' + treatment.nice_ng59.position].get(lang)}; "
-        f"ACP 2017 {ui['position_' + treatment.acp_2017.position].get(lang)}"
+    return "; ".join(
+        f"{name} {ui['position_' + stance.position].get(lang)}"
+        for name, stance in (("NICE NG59", treatment.nice_ng59), ("ACP 2017", treatment.acp_2017))
+        if stance.position != "not_covered"
     )
+
+
+def _first_options(
+    kb: KnowledgeBase, options: tuple[TreatmentView, ...]
+) -> tuple[TreatmentView, ...]:
+    """The options a person's result shows first: in the plan's order, one of each kind
+    when the policy says so, at most `patient_summary.options`."""
+    policy = kb.care_plan.patient_summary
+    if not policy.options_one_per_kind:
+        return options[: policy.options]
+    kinds: set[str] = set()
+    chosen = []
+    for option in options:
+        kind = kb.treatments[option.id].kind
+        if kind not in kinds:
+            kinds.add(kind)
+            chosen.append(option)
+    return tuple(chosen[: policy.options])
+
+
+def _first_avoid(kb: KnowledgeBase, avoid: tuple[TreatmentView, ...]) -> tuple[TreatmentView, ...]:
+    """What to avoid shown first: the commonly met ones (`avoid_first`, in its order)."""
+    policy = kb.care_plan.patient_summary
+    order = {tid: position for position, tid in enumerate(policy.avoid_first)}
+    listed = sorted((item for item in avoid if item.id in order), key=lambda i: order[i.id])
+    rest = [item for item in avoid if item.id not in order]
+    return tuple([*listed, *rest][: policy.avoid])
 
 
 def clinical_details(kb: KnowledgeBase, treatment: Treatment, lang: str) -> tuple[Detail, ...]:
@@ -373,14 +505,21 @@ def care_plan_view(
     options, prevention = plan["options"], plan["prevention"]
     if not clinician:
         options, prevention = patient_items(kb, options), patient_items(kb, prevention)
+    do_now = tuple(kb.texts.ui[key].get(lang) for key in plan["do_now"])
+    shown_options = _treatments(kb, options, lang, clinician)
+    avoid = _treatments(kb, plan["avoid"], lang, clinician, avoid=True)
+    summary = kb.care_plan.patient_summary
     return CarePlanView(
         phase=plan["phase"],
-        do_now=tuple(kb.texts.ui[key].get(lang) for key in plan["do_now"]),
-        options=_treatments(kb, options, lang, clinician),
-        avoid=_treatments(kb, plan["avoid"], lang, clinician, avoid=True),
+        do_now=do_now,
+        options=shown_options,
+        avoid=avoid,
         prevention=_treatments(kb, prevention, lang, clinician),
         hold_hands_on=bool(plan["hold_hands_on"]),
         doctor_may_consider=None if clinician else doctor_may_consider(kb, plan["options"], lang),
+        first_do_now=() if clinician else do_now[: summary.do_now],
+        first_options=() if clinician else _first_options(kb, shown_options),
+        first_avoid=() if clinician else _first_avoid(kb, avoid),
     )
 
 
@@ -390,10 +529,10 @@ def result_view(
     """The assessment (its JSON form) as a result screen shows it."""
     ui = kb.texts.ui
     conditions = result["conditions"]
-    causes = tuple(_cause(kb, c, lang) for c in conditions[:SHOWN_CONDITIONS])
+    causes = tuple(_cause(kb, c, lang, clinician) for c in conditions[:SHOWN_CONDITIONS])
     shown = {cause.id for cause in causes}
     serious = tuple(
-        _cause(kb, c, lang)
+        _cause(kb, c, lang, clinician)
         for c in conditions
         if c["id"] not in shown
         and c["urgency"] in SERIOUS_URGENCIES
@@ -405,11 +544,16 @@ def result_view(
             kb.texts.triage[w["level"]].label.get(lang),
         )
         for w in result["triage"]["warning_signs"]
+        if not warning_reported(kb, w["rule"], result["answers"])
     )
+    triage = _triage(kb, result, lang)
+    # When to call for help is said once: by the urgent banner, else by the warning list
+    # (each sign with its own level), else by the general line.
+    call_for_help = None if triage.urgent or warnings else ui["call_for_help_general"].get(lang)
     return ResultView(
         kb_version=result["kb_version"],
         clinician=clinician,
-        triage=_triage(kb, result["triage"], lang),
+        triage=triage,
         causes=causes,
         serious=serious,
         specialists=tuple(kb.texts.specialists[s].name.get(lang) for s in result["specialists"]),
@@ -417,5 +561,42 @@ def result_view(
         care_plan=care_plan_view(kb, result["care_plan"], lang, clinician),
         warnings=warnings,
         disclaimer=ui["disclaimer"].get(lang),
-        call_for_help=ui["call_for_help_general"].get(lang),
+        call_for_help=call_for_help,
+        visit_needed=clinician or triage.level != "self_care",
+    )
+
+
+@dataclass(frozen=True)
+class UrgentNotice:
+    """The warning shown during the interview once an answer calls for emergency care: the
+    level the result would show for the answers so far, why, and that it may still rise."""
+
+    level: str
+    label: str
+    action: str
+    because: str | None
+    may_rise: str | None  # None at the most urgent level
+
+
+def urgent_notice(
+    kb: KnowledgeBase, answers: Mapping[str, object], lang: str
+) -> UrgentNotice | None:
+    """What the interview warns of now: the result's own triage for the answers so far when
+    it is an emergency, else None. The interview shows this instead of the level of the
+    rule alone, so the warning and the result never disagree."""
+    try:
+        result = assess(answers).to_dict()
+    except InvalidAnswers:  # age or sex not answered yet: no result to show
+        return None
+    level = result["triage"]["level"]
+    if level not in URGENT_LEVELS:
+        return None
+    words = kb.texts.triage[level]
+    most = level == URGENT_LEVELS[0]
+    return UrgentNotice(
+        level=level,
+        label=words.label.get(lang),
+        action=words.action.get(lang),
+        because=_because(kb, result, lang),
+        may_rise=None if most else kb.texts.ui["urgent_may_rise"].get(lang),
     )

@@ -27,6 +27,8 @@ from lumbar.engine.interview import (
 )
 from lumbar.engine.wording import UNKNOWN_OPTION, Wording, word_question
 from lumbar.kb.loader import KnowledgeBase
+from lumbar.kb.models import triage_rank
+from lumbar.result_view import urgent_notice
 
 BACK_KEYS = frozenset({"b", "и"})
 WHY_KEYS = frozenset({"w", "ц"})
@@ -192,13 +194,22 @@ def _invalid_message(kb: KnowledgeBase, wording: Wording, parsed: Reply, lang: s
 def _alert_urgent(
     console: Console, kb: KnowledgeBase, interview: Interview, alerted: set[str], lang: str
 ) -> None:
-    """Say at once when an answer has fired a red flag that needs emergency care."""
-    fired = [rid for rid in urgent_red_flags(interview.answers) if rid not in alerted]
-    if not fired:
+    """Say at once when the answers call for emergency care, at the level the result will
+    show (`urgent_notice`), with the answers behind it; again only if the level rises."""
+    if not urgent_red_flags(interview.answers):
         return
-    alerted.update(fired)
+    notice = urgent_notice(kb, interview.answers, lang)
+    if notice is None or notice.level in alerted:
+        return
+    if alerted and triage_rank(notice.level) <= max(triage_rank(level) for level in alerted):
+        return
+    alerted.add(notice.level)
     ui = kb.texts.ui
-    lines = [Text(kb.texts.red_flags[rid].patient.get(lang), style="bold") for rid in fired]
+    lines = [Text(notice.label, style="bold"), Text(notice.action)]
+    if notice.because:
+        lines.append(Text(notice.because, style="bold"))
+    if notice.may_rise:
+        lines.append(Text(notice.may_rise))
     lines.append(Text(ui["urgent_continue"].get(lang)))
     console.print(Panel(Group(*lines), title=ui["urgent_now_heading"].get(lang), style="red"))
 

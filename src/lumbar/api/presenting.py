@@ -11,7 +11,13 @@ from lumbar.engine.wording import word_question
 from lumbar.kb.loader import KnowledgeBase
 from lumbar.render_care_plan import treatment_catalogue
 from lumbar.result_view import care_plan_view as shown_care_plan
-from lumbar.result_view import doctor_may_consider, item_line, patient_items, second_line_names
+from lumbar.result_view import (
+    doctor_may_consider,
+    item_line,
+    patient_items,
+    result_view,
+    second_line_names,
+)
 
 
 def question_view(kb: KnowledgeBase, question: Question | None, lang: str) -> dict[str, Any] | None:
@@ -36,13 +42,20 @@ def assessment_text(kb: KnowledgeBase, result: dict[str, Any], lang: str) -> dic
     ui = kb.texts.ui
     level = result["triage"]["level"]
     triage = kb.texts.triage[level]
+    shown = result_view(kb, result, lang) if "care_plan" in result else None
     return {
         "language": lang,
         "triage": {
             "label": triage.label.get(lang),
             "action": triage.action.get(lang),
             "time_frame": triage.time_frame.get(lang),
+            # "Because you reported: ...", the person's own answers behind the level
+            "because": shown.triage.because if shown else None,
         },
+        # "Get help at once if you notice": signs not already reported, each with its level
+        "warning_signs": [{"watch_for": w.watch_for, "then": w.then} for w in shown.warnings]
+        if shown
+        else [],
         "red_flags": {
             rule["id"]: kb.texts.red_flags[rule["id"]].patient.get(lang)
             for rule in result["red_flags"]
@@ -57,6 +70,9 @@ def assessment_text(kb: KnowledgeBase, result: dict[str, Any], lang: str) -> dic
         else None,
         "disclaimer": ui["disclaimer"].get(lang),
         "call_for_help": ui["call_for_help_general"].get(lang),
+        # When to call for help as the result screens say it once: null when the urgent
+        # banner or the warning signs already say it
+        "call_for_help_shown": shown.call_for_help if shown else None,
     }
 
 

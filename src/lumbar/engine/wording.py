@@ -43,12 +43,31 @@ def _group_prompt(kb: KnowledgeBase, question: Question, lang: str) -> str:
     return (ui[key] if key in ui else ui["question_danger"]).get(lang)
 
 
-def why_asked(kb: KnowledgeBase, question: Question, lang: str) -> str:
-    """Why the question is asked, in plain words."""
+PLAIN_WHY = {"rule_out": "why_rule_out_plain", "danger": "why_danger_plain"}
+
+
+def plain_systems(kb: KnowledgeBase, conditions: tuple[str, ...], lang: str) -> str:
+    """The body systems behind conditions in plain words, once each: "a kidney problem or a
+    heart problem" (vocabulary.yaml `system`; the words in text/ui.yaml `system_*`)."""
+    ui = kb.texts.ui
+    system = {c.id: c.system for c in kb.vocabulary.conditions}
+    keys = dict.fromkeys(f"system_{system[c]}" for c in conditions if c in system)
+    return ui["system_or"].get(lang).join(ui[key].get(lang) for key in keys if key in ui)
+
+
+def why_asked(kb: KnowledgeBase, question: Question, lang: str, clinician: bool = False) -> str:
+    """Why the question is asked, in plain words. A person reads body systems ("to rule out a
+    kidney problem"); a clinician the conditions by name."""
     ui = kb.texts.ui
     purpose = question.purpose
     if purpose.kind == "history_taking":
         return ui[f"why_checklist_{question.id}"].get(lang)
+    if not clinician and purpose.conditions:
+        if purpose.kind == "tell_apart":
+            return ui["why_tell_apart_plain"].get(lang)
+        systems = plain_systems(kb, purpose.conditions, lang)
+        if purpose.kind in PLAIN_WHY and systems:
+            return ui[PLAIN_WHY[purpose.kind]].get(lang).replace("{systems}", systems)
     names = "; ".join(kb.texts.conditions[c].name.get(lang) for c in purpose.conditions)
     return ui[f"why_{purpose.kind}"].get(lang).replace("{conditions}", names)
 

@@ -461,6 +461,11 @@ class _Checker:
         durations = set(self.kb.findings["duration"].vocab.values or ())
         if set(policy.phase_by_duration) != durations:
             self.error("care_plan.yaml", "phase_by_duration must map every duration choice")
+        summary = policy.patient_summary
+        self.cite("care_plan.yaml patient_summary", summary.cite)
+        for tid in summary.avoid_first:
+            if tid not in self.kb.treatments:
+                self.error("care_plan.yaml patient_summary.avoid_first", f"unknown {tid!r}")
 
     def exercises(self) -> None:
         for eid, exercise in self.kb.exercises.items():

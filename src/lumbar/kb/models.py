@@ -457,6 +457,17 @@ class MassageProtocol(Strict):
     cite: CitationIds
 
 
+class PatientSummary(Strict):
+    """What a person's result shows first of the care plan (the rest behind "more")."""
+
+    do_now: int = Field(ge=1)
+    options: int = Field(ge=1)
+    avoid: int = Field(ge=1)
+    options_one_per_kind: bool = True
+    avoid_first: tuple[str, ...] = ()  # treatment ids, most commonly met first
+    cite: CitationIds
+
+
 class CarePlanPolicy(Strict):
     """How the care plan is chosen (care_plan.yaml)."""
 
@@ -464,6 +475,7 @@ class CarePlanPolicy(Strict):
     phase_by_duration: dict[str, Phase]
     plan_min_probability: Probability
     cite: CitationIds
+    patient_summary: PatientSummary
 
 
 class SessionBlock(Strict):

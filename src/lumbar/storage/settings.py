@@ -45,9 +45,9 @@ class Settings(BaseSettings):
     emergency_number: str | None = Field(default=None, pattern=r"^[0-9+]{2,15}$")  # web app
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)  # larger request bodies: 413
     # proxies (addresses or networks) whose X-Forwarded-For names the client; none by default
-    trusted_proxies: Annotated[
-        list[IPvAnyNetwork], NoDecode, BeforeValidator(comma_separated)
-    ] = Field(default_factory=list)
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode, BeforeValidator(comma_separated)] = (
+        Field(default_factory=list)
+    )
 
     @model_validator(mode="after")
     def _default_database_url(self) -> Settings:

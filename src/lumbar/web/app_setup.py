@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from importlib.resources import files
 
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from lumbar.web import routes_account, routes_interview, routes_invitation, routes_records
@@ -26,6 +27,13 @@ def install_web_app(app: FastAPI) -> None:
     """Add the web pages, /static and the pages' Content-Security-Policy."""
     static = files("lumbar.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    favicon = str(static.joinpath("favicon.ico"))
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon_ico() -> FileResponse:
+        """The icon browsers ask for on every page, from the package."""
+        return FileResponse(favicon, media_type="image/x-icon")
+
     for module in (routes_interview, routes_account, routes_invitation, routes_records):
         app.include_router(module.router)
 

@@ -120,6 +120,10 @@ def _num(value: float) -> str:
     return "0" if text == "-0" else text
 
 
+def _round(value: float) -> float:
+    return float(_num(value))
+
+
 def _pt(p: Point) -> str:
     return f"{_num(p[0])} {_num(p[1])}"
 
@@ -747,7 +751,16 @@ def _tick(region: Region) -> str:
     return _line([(x + scale * dx, y + scale * dy) for dx, dy in points])
 
 
-MAP_WORDS = ("left", "right", "front", "back", "title_location", "title_spread")
+MAP_WORDS = (
+    "left",
+    "right",
+    "front",
+    "back",
+    "title_location",
+    "title_spread",
+    "chosen",
+    "removed",
+)
 
 
 def words_for(lang: str) -> dict[str, str]:
@@ -786,6 +799,7 @@ def template_data() -> str:
             "side": r.side,
             "limb": r.limb,
             "d": r.shape,
+            "box": [_round(v) for v in r.bounds],
             "tick": _tick(r),
             "qualifiers": list(qualifiers(r)),
         }

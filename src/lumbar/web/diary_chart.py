@@ -92,9 +92,24 @@ def has_warning(entry: DiaryEntry) -> bool:
     return any(entry.warning_signs.values())
 
 
-def day_label(day: date) -> str:
-    """A short date for axes and lists, the same in every language: MM-DD."""
+EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day_label(day: date, lang: str | None = None) -> str:
+    """A short date for axes and lists in the language's own form: "5 Mar" in English,
+    "05.03" in Ukrainian and Russian; without a language, MM-DD."""
+    if lang == "en":
+        return f"{day.day} {EN_MONTHS[day.month - 1]}"
+    if lang in ("uk", "ru"):
+        return day.strftime("%d.%m")
     return day.strftime("%m-%d")
+
+
+def long_date(day: date, lang: str) -> str:
+    """A full date in the language's own form: "5 Mar 2025", "05.03.2025"."""
+    if lang == "en":
+        return f"{day_label(day, lang)} {day.year}"
+    return day.strftime("%d.%m.%Y")
 
 
 def diary_summary(entries: Sequence[DiaryEntry], *, lang: str, kb: KnowledgeBase) -> str:
@@ -105,7 +120,11 @@ def diary_summary(entries: Sequence[DiaryEntry], *, lang: str, kb: KnowledgeBase
         return ui["diary_chart_empty"].get(lang)
     first, last = days[0], days[-1]
     if len(days) == 1:
-        parts = [ui["diary_chart_single"].get(lang).format(pain=first.pain, date=first.day)]
+        parts = [
+            ui["diary_chart_single"]
+            .get(lang)
+            .format(pain=first.pain, date=long_date(first.day, lang))
+        ]
     else:
         span = (last.day - first.day).days + 1
         parts = [
@@ -122,7 +141,7 @@ def diary_summary(entries: Sequence[DiaryEntry], *, lang: str, kb: KnowledgeBase
             f"{ui['diary_trend_label'].get(lang)}: {ui[f'diary_trend_{trend}'].get(lang)}."
         )
     for key, marked in (("diary_chart_warnings", has_warning), ("diary_chart_legs", _leg)):
-        dates = [entry.day.isoformat() for entry in days if marked(entry)]
+        dates = [long_date(entry.day, lang) for entry in days if marked(entry)]
         if dates:
             parts.append(ui[key].get(lang).format(dates=", ".join(dates)))
     return " ".join(parts)
@@ -261,7 +280,8 @@ def diary_chart_svg(entries: Sequence[DiaryEntry], *, lang: str, kb: KnowledgeBa
             f'<line x1="{_num(x)}" y1="{_num(plot_top)}" x2="{_num(x)}" '
             f'y2="{_num(plot_bottom)}" stroke="{GRID}" stroke-width="1"/>'
         )
-        parts.append(_text(x, plot_bottom + 18, day_label(day), fill=MUTED, text_anchor="middle"))
+        label = day_label(day, lang)
+        parts.append(_text(x, plot_bottom + 18, label, fill=MUTED, text_anchor="middle"))
 
     dense = len(days) > 31
     series: tuple[tuple[Measure, str, str, str, Callable[[DiaryEntry], int | None]], ...] = (

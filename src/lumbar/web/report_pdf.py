@@ -30,9 +30,18 @@ from fpdf.prefs import ViewerPreferences
 
 from lumbar.engine.diary import DiaryEntry
 from lumbar.engine.programme import Programme, ProgrammeDay
+from lumbar.i18n import format_date
 from lumbar.kb.loader import KnowledgeBase
 from lumbar.kb.models import LANGUAGES
-from lumbar.programme_text import SHOWN_DAYS, day_title, dose_text, event_text, how_to
+from lumbar.programme_text import (
+    SHOWN_DAYS,
+    day_title,
+    dose_text,
+    event_text,
+    how_to,
+    minutes_text,
+    phase_heading,
+)
 from lumbar.result_view import (
     SHOWN_ITEMS,
     CauseView,
@@ -335,7 +344,7 @@ class _Report:
         pdf.set_y(TOP_MARGIN - 2)
         self.text("lumbar", size=9, style="B", colour=ACCENT, after=0.5)
         self.text(self.t("report_title"), size=18, style="B", colour=INK, after=1.5)
-        meta = [self.t("report_created", date=created.date().isoformat())]
+        meta = [self.t("report_created", date=format_date(created.date(), self.lang))]
         if patient_label:
             meta.append(self.t("report_patient", label=patient_label))
         meta.append(self.t("report_mode_clinician" if self.clinician else "report_mode_patient"))
@@ -365,6 +374,8 @@ class _Report:
         pdf.set_y(top + band + 3)
         self.text(self.t("what_to_do_heading"), size=10.5, style="B", after=0.6)
         self.text(triage.action, after=1.5)
+        if triage.because:
+            self.text(triage.because, style="B", after=1.5)
         if triage.reasons:
             self.text(self.t("rule_heading"), size=10.5, style="B", after=0.6)
             self.bullets(triage.reasons, style="B")
@@ -377,10 +388,24 @@ class _Report:
             self.cause(cause)
         if view.serious:
             self.subheading(self.t("serious_causes_heading"))
-            self.bullets([f"{cause.name} ({cause.percent_text})" for cause in view.serious])
+            self.bullets([f"{cause.name} ({cause.chance})" for cause in view.serious])
 
     def cause(self, cause: CauseView) -> None:
-        """The name, a probability bar, the description and the answers that moved it."""
+        """The name, how likely (a band for a person; a bar and the percentage for a
+        clinician), the description and the answers that moved it."""
+        if not cause.clinician:
+            self.ensure(
+                self.height(cause.name, self.width, 10.5, "B")
+                + self.height(cause.description, self.width, 9)
+                + sum(self.height(f"{a}: {b}", self.width, 8.5) + 0.6 for a, b in cause.why)
+                + 10
+            )
+            self.text(f"{cause.name} · {cause.chance}", size=10.5, style="B", after=0.4)
+            self.text(cause.description, size=9, colour=MUTED, after=0.8)
+            for label, text in cause.why:
+                self.labelled(label, text)
+            self.pdf.ln(2.2)
+            return
         bar_width, percent_width, gap = 40.0, 12.0, 4.0
         name_width = self.width - bar_width - percent_width - 2 * gap
         needed = (
@@ -414,6 +439,10 @@ class _Report:
         pdf.ln(2.2)
 
     def referrals(self, view: ResultView) -> None:
+        if not view.visit_needed:  # self-care: when to see someone, not whom and which tests
+            self.heading(self.t("when_to_see_heading"), keep=12)
+            self.text(self.t("when_to_see_self_care"))
+            return
         if view.specialists:
             self.heading(self.t("see_whom_heading"), keep=12)
             self.bullets(view.specialists)
@@ -507,7 +536,9 @@ class _Report:
         status = []
         if programme.status == "active":
             phase = self.t(f"phase_{programme.phase}")
-            status.append(PanelLine(f"{phase} · {self.t('programme_intro')}", size=9.5))
+            status.append(
+                PanelLine(f"{phase_heading(phase)} {self.t('programme_intro')}", size=9.5)
+            )
         status += [PanelLine(self.t(key), size=9.5, style="B") for key in programme.reasons]
         if programme.status == "active":
             status += [
@@ -533,7 +564,7 @@ class _Report:
         pdf = self.pdf
         for session in day.sessions:
             label = self.t(f"programme_session_{session.id}")
-            minutes = self.t("programme_minutes", minutes=f"{session.minutes:.0f}")
+            minutes = minutes_text(self.kb, session.minutes, self.lang)
             rows = []
             for item in session.items:
                 name = self.kb.exercises[item.exercise].text.name.get(self.lang)
@@ -806,7 +837,11 @@ class _Report:
         self.panel(
             [
                 PanelLine(view.disclaimer, size=9.5),
-                PanelLine(view.call_for_help, size=9.5, style="B"),
+                *(
+                    [PanelLine(view.call_for_help, size=9.5, style="B")]
+                    if view.call_for_help
+                    else []
+                ),
                 PanelLine(
                     f"{self.t('emergency_number_label')}: {self.t('emergency_number')}",
                     size=9.5,
@@ -859,7 +894,7 @@ def report_pdf(
     version = f"{ui['kb_version_label'].get(lang)} {view.kb_version}"
     pdf = _Document(
         running_head="  ·  ".join(part for part in (f"lumbar · {title}", label) if part),
-        footer_left=f"lumbar  ·  {version}  ·  {day}",
+        footer_left=f"lumbar  ·  {version}  ·  {format_date(created.date(), lang)}",
         not_diagnosis=ui["report_not_diagnosis"].get(lang),
         page_words=ui["report_page"].get(lang),
     )

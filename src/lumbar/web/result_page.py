@@ -8,7 +8,15 @@ from typing import Any
 
 from lumbar.engine import assess, default_model
 from lumbar.engine.programme import Programme, build_programme
-from lumbar.programme_text import SHOWN_DAYS, day_title, dose_text, event_text, how_to
+from lumbar.programme_text import (
+    SHOWN_DAYS,
+    day_title,
+    dose_text,
+    event_text,
+    how_to,
+    minutes_text,
+    phase_heading,
+)
 from lumbar.result_view import result_view
 
 
@@ -24,7 +32,7 @@ def programme_context(
             "sessions": [
                 {
                     "id": session.id,
-                    "minutes": round(session.minutes),
+                    "minutes": minutes_text(kb, session.minutes, lang),
                     "items": [
                         {
                             "exercise": item.exercise,
@@ -51,6 +59,7 @@ def programme_context(
         "programme_stop_words": kb.texts.triage[programme.stop_level]
         if programme.stop_level
         else None,
+        "phase_heading": phase_heading(kb.texts.ui[f"phase_{programme.phase}"].get(lang)),
         "programme_stop_rules": [
             kb.texts.red_flags[rule].patient.get(lang) for rule in programme.stop_rules
         ],

@@ -14,7 +14,8 @@ from lumbar.api.context import unit_of_work
 from lumbar.engine import InvalidAnswers, assess, default_model
 from lumbar.engine.interview import InvalidReply, Question
 from lumbar.engine.wording import word_question
-from lumbar.kb.models import LANGUAGES, TRIAGE_ORDER
+from lumbar.kb.models import LANGUAGES
+from lumbar.result_view import urgent_notice
 from lumbar.storage.models import ID_LENGTH
 from lumbar.storage.records import save_assessment
 from lumbar.web.body_map import words_for
@@ -38,9 +39,14 @@ def start_page(request: Request) -> Response:
         return render(request, visitor(request, session), "start.html")
 
 
-def _progress(state: InterviewState) -> tuple[int, int]:
+def _progress(state: InterviewState, lang: str) -> tuple[int, int, str]:
+    """The bar's value and horizon, and its words: "question N" with the usual count as an
+    estimate and the interview's cap, not a made-up total."""
     asked = len(state.steps)
-    return asked, max(TYPICAL_QUESTIONS, asked + 3)
+    cap = default_model().kb.interview.stop.max_questions
+    key = "web_progress_estimate" if asked < TYPICAL_QUESTIONS else "web_progress_past_estimate"
+    words = word(key, lang, n=asked + 1, typical=TYPICAL_QUESTIONS, cap=cap)
+    return asked, max(TYPICAL_QUESTIONS, asked + 3), words
 
 
 def _question_page(
@@ -54,9 +60,9 @@ def _question_page(
     kb = default_model().kb
     wording = word_question(kb, question, who.lang)
     chosen = {fid for fid in question.findings if state.answers.get(fid) is True}
-    urgent = state.urgent() if state.can_finish else ()
-    urgent_level = (
-        TRIAGE_ORDER[max(default_model().rule_ranks[rid] for rid in urgent)] if urgent else None
+    # An emergency rule has fired: warn now, with the level the result will show and why.
+    notice = (
+        urgent_notice(kb, state.answers, who.lang) if state.can_finish and state.urgent() else None
     )
     return render(
         request,
@@ -70,10 +76,9 @@ def _question_page(
         body_map=question.purpose.kind in MAP_KINDS,
         body_map_words=words_for(who.lang),
         finding_labels={fid: kb.texts.findings[fid].label.get(who.lang) for fid in kb.findings},
-        progress=_progress(state),
+        progress=_progress(state, who.lang),
         can_go_back=bool(state.steps),
-        urgent_level=urgent_level,
-        urgent_words=kb.texts.triage[urgent_level] if urgent_level else None,
+        notice=notice,
         error=error,
         patient=patient,
     )

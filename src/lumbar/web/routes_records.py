@@ -6,7 +6,7 @@ Access is decided and audited by the storage layer: someone else's record is "no
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -17,6 +17,7 @@ from starlette.datastructures import FormData
 from lumbar.api.context import unit_of_work
 from lumbar.api.schemas import MAX_LABEL
 from lumbar.engine import default_model
+from lumbar.engine.diary import DiaryEntry
 from lumbar.engine.programme import DiaryError
 from lumbar.programme_text import SHOWN_DAYS
 from lumbar.storage import diary, records
@@ -88,12 +89,23 @@ def _patient_page(
         entries=list(reversed(entries))[:7],
         recorded_today=any(entry.day == today for entry in entries),
         today=today.isoformat(),
+        diary_default_day=_latest_free_day(entries, today).isoformat(),
         warning_signs=_diary_form_words(who.lang),
         diary_error=diary_error,
         clinician=_is_clinician(who),
         has_programme=source is not None,
         **programme,
     )
+
+
+def _latest_free_day(entries: list[DiaryEntry], today: date) -> date:
+    """The day the diary form offers: today, or once today is written the latest earlier day
+    without an entry (saving the same day twice is refused)."""
+    written = {entry.day for entry in entries}
+    day = today
+    while day in written:
+        day -= timedelta(days=1)
+    return day
 
 
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
@@ -211,11 +223,13 @@ def clinic_page(request: Request) -> Response:
             for patient in patients
         }
         kb = default_model().kb
+        rules = {rule.id: rule for rule in kb.red_flags}
         return render(
             request,
             who,
             "clinic.html",
             queue=queue,
+            fired={a.id: _fired_flags(a.result, rules) for a in queue},
             patients=patients,
             latest=latest,
             labels={p.id: p.label for p in patients},
@@ -224,6 +238,16 @@ def clinic_page(request: Request) -> Response:
             },
             error=None,
         )
+
+
+def _fired_flags(result: dict[str, Any], rules: dict[str, Any]) -> list[tuple[str, str]]:
+    """The red-flag rules an assessment fired: (rule id, the knowledge base's clinician text)."""
+    fired = []
+    for flag in result.get("red_flags") or ():
+        rule = rules.get(flag.get("id"))
+        if rule is not None and flag.get("kind", "red_flag") == "red_flag":
+            fired.append((rule.id, rule.clinician))
+    return fired
 
 
 @router.post("/clinic/patients", response_class=HTMLResponse)

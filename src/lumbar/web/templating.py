@@ -11,6 +11,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from lumbar.api.context import server
 from lumbar.engine import default_model
+from lumbar.i18n import format_date, format_datetime
 from lumbar.kb.models import LANGUAGES
 from lumbar.web.session import CSRF_FIELD, Visitor, remember_visitor
 from lumbar.web.words import word
@@ -21,13 +22,16 @@ LANGUAGE_NAMES = {"en": "English", "uk": "Українська", "ru": "Русс
 @cache
 def environment() -> Environment:
     """The template environment: autoescaped HTML, undefined names are errors."""
-    return Environment(
+    env = Environment(
         loader=PackageLoader("lumbar.web", "templates"),
         autoescape=select_autoescape(default=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # dates as the page's language writes them: local_date(day, lang), local_datetime(...)
+    env.globals.update(local_date=format_date, local_datetime=format_datetime)
+    return env
 
 
 def emergency_dial(request: Request, lang: str) -> str:

@@ -111,6 +111,18 @@
     }
     this.derive(adding);
     this.render();
+    this.announce(region, adding);
+  };
+
+  // Name the tapped region in words under the map ("Chosen: Lower back, left"), so a tap on
+  // a small phone is confirmed by more than a change of colour.
+  BodyMap.prototype.announce = function (region, adding) {
+    var status = this.root.querySelector(".bm-status");
+    if (!status) {
+      return;
+    }
+    var pattern = status.getAttribute(adding ? "data-chosen" : "data-removed") || "{label}";
+    status.textContent = pattern.replace("{label}", region.getAttribute("aria-label") || "");
   };
 
   BodyMap.prototype.ruleHolds = function (rule) {
@@ -202,10 +214,9 @@
     });
     this.render();
     this.root.hidden = false;
-    var svg = this.root.querySelector("svg");
-    if (svg) {
+    Array.prototype.forEach.call(this.root.querySelectorAll("svg"), function (svg) {
       svg.removeAttribute("hidden");
-    }
+    });
   };
 
   function start() {
