@@ -310,13 +310,17 @@ def test_diary_offers_a_free_day_after_today_and_keeps_0_to_10_balanced(
 # --- the clinic -----------------------------------------------------------------------------
 
 
-def test_the_red_flag_queue_names_the_flag_that_fired_and_when(web_site: Any) -> None:
+def test_the_red_flag_queue_names_the_flag_that_fired_and_when(web_server: str) -> None:
     from .conftest import CLINICIAN
 
     answers = {"age": 60, "sex": "male", "loc_chest": True, "rad_arm_jaw_neck": True}
     answers["cold_sweat"] = True
-    token = web_site.token(CLINICIAN[0], CLINICIAN[1])
-    with web_site.client(token) as api:
+    with _client(web_server) as api:
+        signed_in = api.post(
+            "/v1/auth/token", json={"email": CLINICIAN[0], "password": CLINICIAN[1]}
+        )
+        assert signed_in.status_code == 200, signed_in.text
+        api.headers["Authorization"] = f"Bearer {signed_in.json()['access_token']}"
         patient = api.post("/v1/patients", json={"label": "Queue flag test"})
         assert patient.status_code == 201, patient.text
         made = api.post(
@@ -324,7 +328,7 @@ def test_the_red_flag_queue_names_the_flag_that_fired_and_when(web_site: Any) ->
         )
         assert made.status_code == 201, made.text
     rule = next(r for r in default_model().kb.red_flags if r.id == "rf_cardiac_pain")
-    with _client(web_site.url) as client:
+    with _client(web_server) as client:
         csrf = _csrf(client)
         signed = client.post(
             "/signin",
