@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -160,3 +161,27 @@ def test_loading_rejects_a_line_that_is_not_first_second_or_restricted(tmp_path:
     _edit_treatments(data, {"ibuprofen": {"line": "third"}})
     with pytest.raises(KnowledgeBaseError, match="line"):
         load_knowledge_base(data)
+
+
+def test_loading_reports_every_schema_error_with_its_file_line_and_id(tmp_path: Path) -> None:
+    data = _copy_kb(tmp_path)
+    _edit_treatments(data, {"ibuprofen": {"line": "third"}})
+    rules = data / "red_flags.yaml"
+    text = rules.read_text(encoding="utf-8")
+    rules.write_text(
+        text.replace(
+            "- id: rf_haematuria\n  level: consultation\n", "- id: rf_haematuria\n  level: soon\n"
+        ),
+        encoding="utf-8",
+    )
+    line = text.splitlines().index("- id: rf_haematuria") + 2  # the `level:` line
+    with pytest.raises(KnowledgeBaseError) as raised:
+        load_knowledge_base(data)
+    problems = raised.value.problems
+    assert any(
+        p.startswith(f"red_flags.yaml:{line}: entry 'rf_haematuria', level:") for p in problems
+    ), problems
+    assert any(
+        re.match(r"treatments/medicines\.yaml:\d+: entry 'ibuprofen', line:", p) for p in problems
+    ), problems
+    assert str(raised.value).startswith(f"{len(problems)} problems in the knowledge base")

@@ -28,6 +28,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from lumbar.api.headers import EVERY_REPLY, NOT_CACHED
+
 from ..live_server import ADMIN, STRAIN, LiveServer, serve
 from .conftest import database_url
 
@@ -271,3 +273,24 @@ def test_no_marker_reaches_the_log_under_load_and_faults(site: Site) -> None:
     assert "Traceback (most recent call last)" in log and "(message left out)" in log
     with site.server.client() as anyone:
         assert anyone.get("/v1/health").status_code == 200
+
+
+def test_a_server_error_reply_is_private_too(site: Site) -> None:
+    """A 500 carries the same no-store and nosniff headers as every other reply (Starlette's
+    outermost error handler writes it outside the middleware that sets them)."""
+    api = httpx.Client(base_url=site.server.url, headers=ONE_REQUEST_EACH, timeout=60)
+    patient = {"Authorization": f"Bearer {site.patient}"}
+    try:
+        started = api.post(f"/v1/patients/{site.patient_id}/interviews", json={}, headers=patient)
+        assert started.status_code == 201, started.text
+        with writes_fail(site.database):
+            failed = api.put(
+                f"/v1/interviews/{started.json()['id']}/answers",
+                json={"answers": STRAIN},
+                headers=patient,
+            )
+    finally:
+        api.close()
+    assert failed.status_code >= 500, failed.text
+    for name, value in {**EVERY_REPLY, **NOT_CACHED}.items():
+        assert failed.headers.get(name) == value, (name, dict(failed.headers))

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from lumbar.engine import default_model, validate_answers
@@ -20,20 +19,13 @@ from lumbar.evaluation.vignettes import load_vignettes
 from lumbar.kb.models import TRIAGE_ORDER
 from lumbar.web.routes_interview import MAP_KINDS, TYPICAL_QUESTIONS
 
+from .test_browser import _register
+from .test_pages_http import _client, _csrf
+
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 VIGNETTES = Path(__file__).parents[2] / "vignettes" / "dev"
 NARROW = {"width": 320, "height": 640}
 MIN_TARGET = 44.0
-
-
-def _client(url: str) -> httpx.Client:
-    return httpx.Client(base_url=url, timeout=30)
-
-
-def _csrf(client: httpx.Client) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', client.get("/interview").text)
-    assert found is not None
-    return found.group(1)
 
 
 def _state(answers: Mapping[str, object]) -> str:
@@ -245,18 +237,6 @@ def test_the_emergency_banner_text_meets_aa_contrast(web_server: str, browser: A
 
 
 # --- the diary ------------------------------------------------------------------------------
-
-
-def _register(page: Any, url: str, email: str) -> None:
-    page.goto(url + "/register?lang=en")
-    page.fill("#email", email)
-    page.fill("#password", "patient-password-1")
-    page.fill("#password_again", "patient-password-1")
-    page.check("#consent")
-    page.click("form[action='/register'] button[type=submit]")
-    page.fill("#email", email)  # then sign in, as after registering an email that had one
-    page.fill("#password", "patient-password-1")
-    page.click("form[action='/signin'] button[type=submit]")
 
 
 def _rows(page: Any, selector: str) -> list[int]:

@@ -38,13 +38,19 @@ from lumbar.kb.models import (
     VocabFinding,
     Vocabulary,
 )
-from lumbar.kb.yaml_files import parse_yaml
+from lumbar.kb.yaml_files import LOADER, parse_yaml
 
 M = TypeVar("M", bound=BaseModel)
 
 
 class KnowledgeBaseError(ValueError):
-    """A knowledge base file is missing, unreadable or does not match its schema."""
+    """Knowledge base files are missing, unreadable or do not match their schema: every
+    problem found, each naming its file, line and entry."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = tuple(problems)
+        count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
+        super().__init__(f"{count} in the knowledge base:\n" + "\n".join(problems))
 
 
 @dataclass(frozen=True)
@@ -117,54 +123,117 @@ class KnowledgeBase:
         return self.meta.version
 
 
-def _read_yaml(path: Path) -> Any:
+class _Loading:
+    """One load of a knowledge base folder: reads and validates its files, collecting every
+    problem (file, line, the id of the entry at fault) instead of stopping at the first."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[str] = []
+        self._texts: dict[Path, str] = {}
+
+    def read(self, name: str, optional: bool = False) -> Any:
+        path = self.root / name
+        if optional and not path.exists():
+            return None
+        try:
+            text = path.read_text(encoding="utf-8")
+            self._texts[path] = text
+            return parse_yaml(text)
+        except OSError as error:
+            self.problems.append(f"{name}: cannot be read ({error.strerror or error})")
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            line = f":{mark.line + 1}" if mark is not None else ""
+            self.problems.append(f"{name}{line}: not valid YAML ({error})")
+        return None
+
+    def parse(self, model: type[M], name: str) -> M | None:
+        parsed: M | None = self._validate(TypeAdapter(model), self.read(name), name, None)
+        return parsed
+
+    def parse_list(self, model: type[M], name: str, data: Any = None) -> list[M]:
+        """Each entry validated on its own, so one bad entry does not hide the others."""
+        data = self.read(name) if data is None else data
+        if not isinstance(data, list):
+            adapter = TypeAdapter(list[model])  # type: ignore[valid-type]
+            return self._validate(adapter, data or [], name, []) or []
+        items: list[M] = []
+        for index, item in enumerate(data):
+            try:
+                items.append(model.model_validate(item))
+            except ValidationError as error:
+                for problem in error.errors():
+                    where = (index, *problem["loc"])
+                    self.problems.append(self._describe(name, data, where, problem["msg"]))
+        return items
+
+    def parse_map(self, model: type[M], name: str, optional: bool = False) -> dict[str, M]:
+        adapter = TypeAdapter(dict[str, model])  # type: ignore[valid-type]
+        return self._validate(adapter, self.read(name, optional) or {}, name, {}) or {}
+
+    def folder_lists(self, folder: str, model: type[M]) -> list[M]:
+        items: list[M] = []
+        if (self.root / folder).is_dir():
+            for path in sorted((self.root / folder).glob("*.yaml")):
+                name = f"{folder}/{path.name}"
+                items.extend(self.parse_list(model, name, self.read(name) or []))
+        return items
+
+    def unique(self, items: list[M], where: str) -> dict[str, M]:
+        by_id: dict[str, M] = {}
+        for item in items:
+            item_id = item.id  # type: ignore[attr-defined]
+            if item_id in by_id:
+                self.problems.append(f"{where}: duplicate id {item_id!r}")
+            by_id[item_id] = item
+        return by_id
+
+    def _validate(self, adapter: TypeAdapter[Any], data: Any, name: str, empty: Any) -> Any:
+        if data is None and empty is None:
+            return None  # unreadable: already a problem
+        try:
+            return adapter.validate_python(data)
+        except ValidationError as error:
+            for problem in error.errors():
+                self.problems.append(self._describe(name, data, problem["loc"], problem["msg"]))
+            return empty
+
+    def _describe(self, name: str, data: Any, loc: tuple[Any, ...], message: str) -> str:
+        """`file:line: entry 'id', field.path: message`."""
+        line = _line_of(self._texts.get(self.root / name, ""), loc)
+        where = f"{name}:{line}" if line else name
+        entry, rest = "", loc
+        if loc and isinstance(loc[0], int) and isinstance(data, list) and loc[0] < len(data):
+            item = data[loc[0]]
+            item_id = item.get("id") if isinstance(item, dict) else None
+            entry = f"entry {item_id!r}" if item_id else f"entry {loc[0] + 1}"
+            rest = loc[1:]
+        elif loc and isinstance(data, dict) and loc[0] in data and not isinstance(loc[0], int):
+            entry, rest = f"entry {loc[0]!r}", loc[1:]
+        field = ".".join(str(part) for part in rest)
+        return f"{where}: {', '.join(part for part in (entry, field) if part)}: {message}"
+
+
+def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
+    """The line (from 1) of the deepest node of `loc` found in the YAML `text`."""
     try:
-        return parse_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise KnowledgeBaseError(f"{path.name}: {error}") from error
-
-
-def _read_optional(path: Path) -> Any:
-    return _read_yaml(path) if path.exists() else None
-
-
-def _parse(model: type[M], data: Any, where: str) -> M:
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise KnowledgeBaseError(f"{where}: {error}") from error
-
-
-def _parse_list(model: type[M], data: Any, where: str) -> list[M]:
-    try:
-        return TypeAdapter(list[model]).validate_python(data or [])  # type: ignore[valid-type]
-    except ValidationError as error:
-        raise KnowledgeBaseError(f"{where}: {error}") from error
-
-
-def _parse_map(model: type[M], data: Any, where: str) -> dict[str, M]:
-    try:
-        return TypeAdapter(dict[str, model]).validate_python(data or {})  # type: ignore[valid-type]
-    except ValidationError as error:
-        raise KnowledgeBaseError(f"{where}: {error}") from error
-
-
-def _unique(items: list[M], where: str) -> dict[str, M]:
-    by_id: dict[str, M] = {}
-    for item in items:
-        item_id = item.id  # type: ignore[attr-defined]
-        if item_id in by_id:
-            raise KnowledgeBaseError(f"{where}: duplicate id {item_id!r}")
-        by_id[item_id] = item
-    return by_id
-
-
-def _folder_lists(folder: Path, model: type[M]) -> list[M]:
-    items: list[M] = []
-    if folder.is_dir():
-        for path in sorted(folder.glob("*.yaml")):
-            items.extend(_parse_list(model, _read_yaml(path), f"{folder.name}/{path.name}"))
-    return items
+        node = yaml.compose(text, Loader=LOADER)
+    except yaml.YAMLError:
+        return None
+    if node is None:
+        return None
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            found = [value for name, value in node.value if name.value == str(key)]
+            if not found:
+                break
+            node = found[0]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            break
+    return int(node.start_mark.line) + 1
 
 
 def default_data_dir() -> Path:
@@ -172,82 +241,101 @@ def default_data_dir() -> Path:
     return Path(str(resources.files("lumbar.kb") / "data"))
 
 
-def load_knowledge_base(data_dir: Path | None = None) -> KnowledgeBase:
-    """Read and validate every knowledge base file in `data_dir` (default: the packaged one)."""
-    root = data_dir or default_data_dir()
-    vocabulary = _parse(Vocabulary, _read_yaml(root / "vocabulary.yaml"), "vocabulary.yaml")
-    findings_file = _parse(FindingsFile, _read_yaml(root / "findings.yaml"), "findings.yaml")
-    finding_data = _unique(list(findings_file.findings), "findings.yaml")
+def _merged_findings(
+    loading: _Loading, vocabulary: Vocabulary | None, data: dict[str, FindingData]
+) -> dict[str, Finding]:
     findings: dict[str, Finding] = {}
-    for vocab_finding in vocabulary.findings:
-        data = finding_data.get(vocab_finding.id)
-        if data is None:
-            raise KnowledgeBaseError(f"findings.yaml: finding {vocab_finding.id!r} is missing")
-        findings[vocab_finding.id] = Finding(vocab_finding, data)
-    for extra in finding_data.keys() - findings.keys():
-        raise KnowledgeBaseError(f"findings.yaml: {extra!r} is not in vocabulary.yaml")
+    for vocab_finding in vocabulary.findings if vocabulary else ():
+        finding_data = data.get(vocab_finding.id)
+        if finding_data is None:
+            loading.problems.append(f"findings.yaml: finding {vocab_finding.id!r} is missing")
+        else:
+            findings[vocab_finding.id] = Finding(vocab_finding, finding_data)
+    if vocabulary:
+        for extra in sorted(data.keys() - {f.id for f in vocabulary.findings}):
+            loading.problems.append(f"findings.yaml: {extra!r} is not in vocabulary.yaml")
+    return findings
 
-    condition_data = _unique(_folder_lists(root / "conditions", ConditionData), "conditions")
+
+def _merged_conditions(
+    loading: _Loading, vocabulary: Vocabulary | None, data: dict[str, ConditionData]
+) -> dict[str, Condition]:
     conditions: dict[str, Condition] = {}
-    for vocab_condition in vocabulary.conditions:
-        cdata = condition_data.get(vocab_condition.id)
-        if cdata is None:
-            raise KnowledgeBaseError(f"conditions: condition {vocab_condition.id!r} is missing")
-        conditions[vocab_condition.id] = Condition(vocab_condition, cdata)
-    for extra in condition_data.keys() - conditions.keys():
-        raise KnowledgeBaseError(f"conditions: {extra!r} is not in vocabulary.yaml")
+    for vocab_condition in vocabulary.conditions if vocabulary else ():
+        condition_data = data.get(vocab_condition.id)
+        if condition_data is None:
+            loading.problems.append(f"conditions: condition {vocab_condition.id!r} is missing")
+        else:
+            conditions[vocab_condition.id] = Condition(vocab_condition, condition_data)
+    if vocabulary:
+        for extra in sorted(data.keys() - {c.id for c in vocabulary.conditions}):
+            loading.problems.append(f"conditions: {extra!r} is not in vocabulary.yaml")
+    return conditions
 
-    text_dir = root / "text"
-    texts = Texts(
-        findings=_parse_map(FindingText, _read_yaml(text_dir / "findings.yaml"), "text/findings"),
-        conditions=_parse_map(
-            ConditionText, _read_yaml(text_dir / "conditions.yaml"), "text/conditions"
-        ),
-        specialists=_parse_map(
-            NamedText, _read_yaml(text_dir / "specialists.yaml"), "text/specialists"
-        ),
-        tests=_parse_map(NamedText, _read_yaml(text_dir / "tests.yaml"), "text/tests"),
-        triage=_parse_map(TriageText, _read_yaml(text_dir / "triage.yaml"), "text/triage"),
-        red_flags=_parse_map(
-            RedFlagText, _read_yaml(text_dir / "red_flags.yaml"), "text/red_flags"
-        ),
-        ui=_parse_map(Localized, _read_yaml(text_dir / "ui.yaml"), "text/ui"),
-        drug_classes=_parse_map(
-            NamedText, _read_optional(text_dir / "drug_classes.yaml"), "text/drug_classes"
-        ),
+
+def load_knowledge_base(data_dir: Path | None = None) -> KnowledgeBase:
+    """Read and validate every knowledge base file in `data_dir` (default: the packaged one).
+
+    Raises KnowledgeBaseError listing every problem found, each with its file, line and the
+    id of the entry at fault."""
+    loading = _Loading(data_dir or default_data_dir())
+    vocabulary = loading.parse(Vocabulary, "vocabulary.yaml")
+    findings_file = loading.parse(FindingsFile, "findings.yaml")
+    finding_data = loading.unique(
+        list(findings_file.findings) if findings_file else [], "findings.yaml"
     )
-
+    findings = _merged_findings(loading, vocabulary, finding_data)
+    condition_data = loading.unique(loading.folder_lists("conditions", ConditionData), "conditions")
+    conditions = _merged_conditions(loading, vocabulary, condition_data)
+    texts = Texts(
+        findings=loading.parse_map(FindingText, "text/findings.yaml"),
+        conditions=loading.parse_map(ConditionText, "text/conditions.yaml"),
+        specialists=loading.parse_map(NamedText, "text/specialists.yaml"),
+        tests=loading.parse_map(NamedText, "text/tests.yaml"),
+        triage=loading.parse_map(TriageText, "text/triage.yaml"),
+        red_flags=loading.parse_map(RedFlagText, "text/red_flags.yaml"),
+        ui=loading.parse_map(Localized, "text/ui.yaml"),
+        drug_classes=loading.parse_map(NamedText, "text/drug_classes.yaml", optional=True),
+    )
+    meta = loading.parse(KbMeta, "kb.yaml")
+    priors = loading.parse(PriorsFile, "priors.yaml")
+    red_flags = loading.unique(loading.parse_list(RedFlagRule, "red_flags.yaml"), "red_flags.yaml")
+    references = loading.unique(
+        loading.parse_list(Reference, "references.yaml")
+        + loading.folder_lists("references", Reference),
+        "references",
+    )
+    citations = loading.unique(loading.folder_lists("citations", Citation), "citations")
+    seed_review = loading.unique(loading.folder_lists("seed_review", SeedReview), "seed_review")
+    interview = loading.parse(InterviewPolicy, "interview.yaml")
+    care_plan = loading.parse(CarePlanPolicy, "care_plan.yaml")
+    programme = loading.parse(ProgrammePolicy, "programme.yaml")
+    massage_screen = loading.parse(MassageScreenPolicy, "massage_screen.yaml")
+    treatments = loading.unique(loading.folder_lists("treatments", Treatment), "treatments")
+    exercises = loading.unique(loading.folder_lists("exercises", Exercise), "exercises")
+    massage = loading.unique(loading.folder_lists("massage", MassageProtocol), "massage")
+    if loading.problems:
+        raise KnowledgeBaseError(loading.problems)
+    assert meta and vocabulary and findings_file and priors  # else a problem was recorded
+    assert interview and care_plan and programme and massage_screen
     return KnowledgeBase(
-        meta=_parse(KbMeta, _read_yaml(root / "kb.yaml"), "kb.yaml"),
+        meta=meta,
         vocabulary=vocabulary,
         findings=findings,
         conditions=conditions,
-        priors=_parse(PriorsFile, _read_yaml(root / "priors.yaml"), "priors.yaml"),
+        priors=priors,
         base_rate_cite=findings_file.base_rate_cite,
-        red_flags=tuple(
-            _unique(
-                _parse_list(RedFlagRule, _read_yaml(root / "red_flags.yaml"), "red_flags.yaml"),
-                "red_flags.yaml",
-            ).values()
-        ),
-        references=_unique(
-            _parse_list(Reference, _read_yaml(root / "references.yaml"), "references.yaml")
-            + _folder_lists(root / "references", Reference),
-            "references",
-        ),
-        citations=_unique(_folder_lists(root / "citations", Citation), "citations"),
-        seed_review=tuple(
-            _unique(_folder_lists(root / "seed_review", SeedReview), "seed_review").values()
-        ),
-        interview=_parse(InterviewPolicy, _read_yaml(root / "interview.yaml"), "interview.yaml"),
-        care_plan=_parse(CarePlanPolicy, _read_yaml(root / "care_plan.yaml"), "care_plan.yaml"),
-        programme=_parse(ProgrammePolicy, _read_yaml(root / "programme.yaml"), "programme.yaml"),
-        massage_screen=_parse(
-            MassageScreenPolicy, _read_yaml(root / "massage_screen.yaml"), "massage_screen.yaml"
-        ),
-        treatments=_unique(_folder_lists(root / "treatments", Treatment), "treatments"),
-        exercises=_unique(_folder_lists(root / "exercises", Exercise), "exercises"),
-        massage_protocols=_unique(_folder_lists(root / "massage", MassageProtocol), "massage"),
+        red_flags=tuple(red_flags.values()),
+        references=references,
+        citations=citations,
+        seed_review=tuple(seed_review.values()),
+        interview=interview,
+        care_plan=care_plan,
+        programme=programme,
+        massage_screen=massage_screen,
+        treatments=treatments,
+        exercises=exercises,
+        massage_protocols=massage,
         texts=texts,
     )
 
