@@ -7,7 +7,7 @@ that use them, so that `lumbar --help` and `lumbar assess` load only what they n
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,14 +15,20 @@ from lumbar.cli_admin import db_app, users_app
 from lumbar.cli_audit import audit_app, db_grant
 from lumbar.cli_care import programme_command, screen_massage_command
 from lumbar.cli_common import (
+    KbFolder,
     assess_file,
     console,
     echo_json,
     errors,
     fail,
+    knowledge_base,
     language,
+    model_of,
 )
 from lumbar.cli_serve import serve_command
+
+if TYPE_CHECKING:
+    from lumbar.evaluation.scoring import Score
 
 app = typer.Typer(
     help="lumbar: low back pain triage, differential and care planning.", no_args_is_help=True
@@ -115,6 +121,15 @@ def evaluate(
             help="Also simulate the interview on each vignette: questions asked, agreement.",
         ),
     ] = False,
+    kb_folder: KbFolder = None,
+    compare: Annotated[
+        Path | None,
+        typer.Option(
+            "--compare",
+            help="Another knowledge base folder: score both and show what the edit changed.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Score lumbar on a vignette set (shared/spec/vignettes.md)."""
     from rich.table import Table
@@ -127,7 +142,13 @@ def evaluate(
     except VignetteSetError as error:
         fail(str(error))
         return
-    summary = score_vignettes(vignettes, interview=interview).summary()
+    model = model_of(knowledge_base(kb_folder))
+    score = score_vignettes(vignettes, model, interview=interview)
+    if compare is not None:
+        other = score_vignettes(vignettes, model_of(knowledge_base(compare)), interview=interview)
+        show_comparison(path, score, other, as_json)
+        return
+    summary = score.summary()
     if as_json:
         echo_json(summary)
         return
@@ -150,6 +171,45 @@ def evaluate(
         errors.print(f"[red]{vid}[/red]: {message}")
 
 
+def show_comparison(path: Path, base: Score, other: Score, as_json: bool) -> None:
+    """Both scores side by side, metric by metric, then every vignette that moved."""
+    from rich.table import Table
+
+    from lumbar.evaluation.comparison import compare_scores
+
+    compared = compare_scores(base, other)
+    if as_json:
+        echo_json(compared)
+        return
+    table = Table(title=f"{path} ({compared['n']} vignettes): knowledge base vs --compare")
+    for column in ("metric", "base", "other", "change"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for name, values in compared["metrics"].items():
+        shown = "{:g}" if name == "questions_median" else "{:.3f}"
+        change = values["change"]
+        table.add_row(
+            name,
+            shown.format(values["base"]),
+            shown.format(values["other"]),
+            ("+" if change > 0 else "") + shown.format(change),
+        )
+    console.print(table)
+    for name, ids in compared["newly_failed"].items():
+        console.print(f"[yellow]newly failing {name}[/yellow]: {', '.join(ids)}")
+    moved = Table(title="vignettes that moved (triage, top cause, gold probability)")
+    for column in ("id", "gold triage", "triage", "top1", "p(gold)"):
+        moved.add_column(column, overflow="fold")
+    for change in compared["changed"]:
+        moved.add_row(
+            change["id"],
+            change["gold_triage"],
+            " → ".join(str(level) for level in change["triage"]),
+            " → ".join(str(top) for top in change["top1"]),
+            " → ".join(f"{p:.2f}" for p in change["gold_probability"]),
+        )
+    console.print(moved if compared["changed"] else "no vignette moved")
+
+
 @app.command("assess")
 def assess_command(
     answers: Annotated[
@@ -169,23 +229,25 @@ def assess_command(
         bool,
         typer.Option("--clinician", help="Clinician mode: medicines by INN with doses and flags."),
     ] = False,
+    kb_folder: KbFolder = None,
 ) -> None:
     """Run the interview in the terminal, or assess a file of answers, and show the result."""
-    from lumbar.kb.loader import default_knowledge_base
     from lumbar.render import render_assessment
     from lumbar.terminal_interview import QuitInterview, run_terminal_interview
 
     chosen = language(lang)
-    kb = default_knowledge_base()
+    kb = knowledge_base(kb_folder)
+    model = model_of(kb)
     if answers is None:
         try:
-            result = run_terminal_interview(console, kb, chosen, console.input).assessment()
+            interview = run_terminal_interview(console, kb, chosen, console.input, model)
+            result = interview.assessment(model)
         except (QuitInterview, EOFError, KeyboardInterrupt):
             console.print()
             console.print(kb.texts.ui["interview_quit"].get(chosen))
             raise typer.Exit(1) from None
     else:
-        result = assess_file(answers)
+        result = assess_file(answers, model)
     if as_json:
         echo_json(result.to_dict())
         return

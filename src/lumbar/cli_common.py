@@ -13,9 +13,43 @@ from rich.console import Console
 
 if TYPE_CHECKING:
     from lumbar.engine.assessment import Assessment
+    from lumbar.engine.model import CompiledModel
+    from lumbar.kb.loader import KnowledgeBase
 
 console = Console()
 errors = Console(stderr=True)
+
+
+KbFolder = Annotated[
+    Path | None,
+    typer.Option(
+        "--kb",
+        help="A knowledge base folder to use instead of the packaged one (an edited copy).",
+        show_default=False,
+    ),
+]
+
+
+def knowledge_base(folder: Path | None) -> KnowledgeBase:
+    """The knowledge base in `folder`, or the packaged one; exits listing every problem."""
+    from lumbar.kb.loader import KnowledgeBaseError, default_knowledge_base, load_knowledge_base
+
+    if folder is None:
+        return default_knowledge_base()
+    if not folder.is_dir():
+        fail(f"--kb: {folder} is not a folder")
+    try:
+        return load_knowledge_base(folder)
+    except KnowledgeBaseError as error:
+        fail(f"--kb {folder}: {error}")
+
+
+def model_of(kb: KnowledgeBase) -> CompiledModel:
+    """The engine's compiled model of `kb` (the packaged one is compiled once per process)."""
+    from lumbar.engine.model import compile_model, default_model
+    from lumbar.kb.loader import default_knowledge_base
+
+    return default_model() if kb is default_knowledge_base() else compile_model(kb)
 
 
 DatabaseUrl = Annotated[
@@ -92,12 +126,12 @@ def read_answers(path: Path) -> dict[str, Any]:
     return dict(data)
 
 
-def assess_file(path: Path) -> Assessment:
+def assess_file(path: Path, model: CompiledModel | None = None) -> Assessment:
     """Assess a file of answers; exits with every invalid answer named."""
     from lumbar.engine import InvalidAnswers, assess
 
     try:
-        return assess(read_answers(path))
+        return assess(read_answers(path), model)
     except InvalidAnswers as error:
         for problem in error.problems:
             errors.print(f"[red]invalid answer[/red] {problem.field}: {problem.problem}")

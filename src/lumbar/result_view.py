@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lumbar.engine import InvalidAnswers, assess
+from lumbar.engine.model import CompiledModel
 from lumbar.engine.rules import atom_finding, atom_holds, atoms, compile_expression
 from lumbar.i18n import format_number
 from lumbar.kb.loader import KnowledgeBase
@@ -579,13 +580,16 @@ class UrgentNotice:
 
 
 def urgent_notice(
-    kb: KnowledgeBase, answers: Mapping[str, object], lang: str
+    kb: KnowledgeBase,
+    answers: Mapping[str, object],
+    lang: str,
+    model: CompiledModel | None = None,
 ) -> UrgentNotice | None:
     """What the interview warns of now: the result's own triage for the answers so far when
     it is an emergency, else None. The interview shows this instead of the level of the
     rule alone, so the warning and the result never disagree."""
     try:
-        result = assess(answers).to_dict()
+        result = assess(answers, model).to_dict()
     except InvalidAnswers:  # age or sex not answered yet: no result to show
         return None
     level = result["triage"]["level"]

@@ -25,6 +25,7 @@ from lumbar.engine.interview import (
     Reply,
     urgent_red_flags,
 )
+from lumbar.engine.model import CompiledModel
 from lumbar.engine.wording import UNKNOWN_OPTION, Wording, word_question
 from lumbar.kb.loader import KnowledgeBase
 from lumbar.kb.models import triage_rank
@@ -153,6 +154,7 @@ def _ask(
     question: Question,
     lang: str,
     read: Callable[[str], str],
+    model: CompiledModel | None,
 ) -> Interview:
     """Ask one question until it gets a valid reply or a command; return the new interview."""
     ui = kb.texts.ui
@@ -175,7 +177,7 @@ def _ask(
             console.print(Panel(wording.why, title=ui["why_asked"].get(lang), style="cyan"))
             continue
         try:
-            return interview.answer(question, parsed, None)
+            return interview.answer(question, parsed, model)
         except (InvalidAnswers, InvalidReply):
             console.print(Text(_invalid_message(kb, wording, parsed, lang), style="yellow"))
 
@@ -192,13 +194,18 @@ def _invalid_message(kb: KnowledgeBase, wording: Wording, parsed: Reply, lang: s
 
 
 def _alert_urgent(
-    console: Console, kb: KnowledgeBase, interview: Interview, alerted: set[str], lang: str
+    console: Console,
+    kb: KnowledgeBase,
+    interview: Interview,
+    alerted: set[str],
+    lang: str,
+    model: CompiledModel | None,
 ) -> None:
     """Say at once when the answers call for emergency care, at the level the result will
     show (`urgent_notice`), with the answers behind it; again only if the level rises."""
-    if not urgent_red_flags(interview.answers):
+    if not urgent_red_flags(interview.answers, model):
         return
-    notice = urgent_notice(kb, interview.answers, lang)
+    notice = urgent_notice(kb, interview.answers, lang, model)
     if notice is None or notice.level in alerted:
         return
     if alerted and triage_rank(notice.level) <= max(triage_rank(level) for level in alerted):
@@ -215,9 +222,14 @@ def _alert_urgent(
 
 
 def run_terminal_interview(
-    console: Console, kb: KnowledgeBase, lang: str, read: Callable[[str], str]
+    console: Console,
+    kb: KnowledgeBase,
+    lang: str,
+    read: Callable[[str], str],
+    model: CompiledModel | None = None,
 ) -> Interview:
-    """Run the interview to its end; raises QuitInterview if the person quits."""
+    """Run the interview to its end (with `model`, the compiled `kb`, when it is not the
+    packaged one); raises QuitInterview if the person quits."""
     ui = kb.texts.ui
     console.print(
         Panel(
@@ -228,10 +240,10 @@ def run_terminal_interview(
     )
     interview = Interview()
     alerted: set[str] = set()
-    while (question := interview.next_question()) is not None:
-        _alert_urgent(console, kb, interview, alerted, lang)
+    while (question := interview.next_question(model)) is not None:
+        _alert_urgent(console, kb, interview, alerted, lang, model)
         try:
-            interview = _ask(console, kb, interview, question, lang, read)
+            interview = _ask(console, kb, interview, question, lang, read, model)
         except _ShowResult:
             break
     console.print()
