@@ -385,3 +385,27 @@ def test_no_page_scrolls_sideways_on_a_small_phone(web_server: str, browser: Any
         answer_page(page, person(vignette_for("consultation_24")) | {"age": 70})
     assert page.evaluate(wider) <= 0
     page.close()
+
+
+def test_an_anonymous_result_survives_registration(web_server: str, browser: Any) -> None:
+    """Issue 14: a person who sees a result and then creates an account finds that very
+    result in their records after the one sign-in the registration asks for."""
+    page = browser.new_page(viewport=PHONE)
+    page.goto(web_server + "/?lang=en")
+    run_interview(page, person(vignette_for("consultation")))
+    level = page.locator("#triage-label").inner_text()
+    page.click("form[action='/register/keep'] button")
+    email = f"keeps-{date.today():%Y%m%d}-{id(page)}@lumbar.test"
+    page.fill("#email", email)
+    page.fill("#password", "patient-password-1")
+    page.fill("#password_again", "patient-password-1")
+    page.check("#consent")
+    page.click("form[action='/register'] button[type=submit]")
+    assert page.locator("form[action='/signin'] input[name=state]").count() == 1
+    page.fill("#password", "patient-password-1")
+    page.click("form[action='/signin'] button[type=submit]")
+    page.wait_for_url("**/assessments/*")
+    assert page.locator("#triage-label").inner_text() == level
+    page.goto(web_server + "/me")
+    assert page.locator("a[href^='/assessments/']").count() == 1
+    page.close()

@@ -91,3 +91,16 @@ def test_an_empty_checklist_is_asked_again_and_none_of_these_moves_on(web_server
     assert "Nothing is ticked" not in none.text
     assert f'name="question" value="{question.id}"' not in none.text
     assert 'value="none_of_these"' in empty.text
+
+
+def test_a_kept_result_that_is_not_a_valid_interview_is_refused(web_server: str) -> None:
+    with _client(web_server) as client:
+        csrf = _csrf(client)
+        for state in ("not json", '{"answers": {"fever": "yes"}, "steps": [["fever"]]}'):
+            reply = client.post(
+                "/register/keep",
+                data={"csrf": csrf, "state": state},
+                headers={"Origin": web_server},
+            )
+            assert reply.status_code == 422, reply.text
+            assert "state" in reply.text

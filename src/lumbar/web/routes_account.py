@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from lumbar.api.context import client_address, request_id, server, unit_of_work
 from lumbar.api.schemas import MAX_EMAIL, MAX_PASSWORD
+from lumbar.storage.access import Actor
 from lumbar.storage.accounts import login
 from lumbar.storage.models import User
+from lumbar.storage.records import save_assessment
 from lumbar.storage.registration import register_patient
 from lumbar.storage.security import MIN_PASSWORD_LENGTH
 from lumbar.web.form_text import form_text
+from lumbar.web.interview_form import STATE_FIELD, BadForm, decode_state
 from lumbar.web.session import (
     check_csrf,
     sign_in_cookie,
@@ -40,6 +45,26 @@ def home_of(user: User) -> str:
     return "/"
 
 
+def kept_result(form: FormData) -> str:
+    """The anonymous interview a person asked to keep, carried through registration and
+    sign-in as the result page's own form field ("" when there is none); raises 422."""
+    try:
+        state = decode_state(form.get(STATE_FIELD))
+    except BadForm as error:
+        raise HTTPException(422, str(error)) from error
+    return state.encode() if state.can_finish else ""
+
+
+def _keep(request: Request, session: Session, user: User, kept: str, lang: str) -> str | None:
+    """Store the kept result in a patient's own record; where to show it, or None."""
+    if not kept or user.role != "patient" or not user.patient_id:
+        return None
+    actor = Actor(user, client_address=client_address(request), request_id=request_id(request))
+    answers = decode_state(kept).answers
+    stored = save_assessment(session, actor, user.patient_id, answers, lang)
+    return f"/assessments/{stored.id}"
+
+
 def safe_next(target: object) -> str | None:
     """A local path to return to after signing in (never another site)."""
     if (
@@ -58,7 +83,9 @@ def sign_in_page(request: Request) -> Response:
         who = visitor(request, session)
     target = safe_next(request.query_params.get("next")) or ""
     notice = word("web_registered", who.lang) if request.query_params.get("registered") else None
-    return render(request, who, "signin.html", error=None, notice=notice, next=target, email="")
+    return render(
+        request, who, "signin.html", error=None, notice=notice, next=target, email="", kept=""
+    )
 
 
 @router.post("/signin", response_class=HTMLResponse)
@@ -72,6 +99,7 @@ async def sign_in(request: Request) -> Response:
     with unit_of_work(request) as session:
         who = visitor(request, session)
         check_csrf(request, form)
+        kept = kept_result(form)
         result = login(
             session,
             email,
@@ -81,6 +109,8 @@ async def sign_in(request: Request) -> Response:
             client_address=client_address(request),
             request_id=request_id(request),
         )
+        user = result.user
+        shown = None if user is None else _keep(request, session, user, kept, who.lang)
     if result.user is None:
         key = "web_error_too_many" if result.throttled else "web_signin_failed"
         return render(
@@ -92,8 +122,9 @@ async def sign_in(request: Request) -> Response:
             notice=None,
             next=target or "",
             email=email,
+            kept=kept,
         )
-    response = RedirectResponse(target or home_of(result.user), status_code=303)
+    response = RedirectResponse(shown or target or home_of(result.user), status_code=303)
     sign_in_cookie(request, response, result.user)
     return response
 
@@ -103,7 +134,31 @@ def register_page(request: Request) -> Response:
     with unit_of_work(request) as session:
         who = visitor(request, session)
     return render(
-        request, who, "register.html", error=None, email="", min_length=MIN_PASSWORD_LENGTH
+        request,
+        who,
+        "register.html",
+        error=None,
+        email="",
+        min_length=MIN_PASSWORD_LENGTH,
+        kept="",
+    )
+
+
+@router.post("/register/keep", response_class=HTMLResponse)
+async def register_to_keep(request: Request) -> Response:
+    """The registration form, carrying the anonymous result the person wants to keep."""
+    form = await request.form()
+    with unit_of_work(request) as session:
+        who = visitor(request, session)
+    check_csrf(request, form)
+    return render(
+        request,
+        who,
+        "register.html",
+        error=None,
+        email="",
+        min_length=MIN_PASSWORD_LENGTH,
+        kept=kept_result(form),
     )
 
 
@@ -119,6 +174,7 @@ async def register(request: Request) -> Response:
     with unit_of_work(request) as session:
         who = visitor(request, session)
         check_csrf(request, form)
+        kept = kept_result(form)
         error = None
         status = 422
         if password != form.get("password_again"):
@@ -138,8 +194,13 @@ async def register(request: Request) -> Response:
             if refusal is not None:
                 error = word(refusal, who.lang, n=MIN_PASSWORD_LENGTH)
                 status = 429 if registered.refused == "throttled" else 422
-    if error is None:
+    if error is None and not kept:
         return RedirectResponse(REGISTERED, status_code=303)
+    if error is None:  # the sign-in form at once, so the result it carries is not lost
+        notice = word("web_registered", who.lang) + " " + word("web_keep_after_signin", who.lang)
+        return render(
+            request, who, "signin.html", error=None, notice=notice, next="", email=email, kept=kept
+        )
     return render(
         request,
         who,
@@ -148,6 +209,7 @@ async def register(request: Request) -> Response:
         error=error,
         email=email,
         min_length=MIN_PASSWORD_LENGTH,
+        kept=kept,
     )
 
 
