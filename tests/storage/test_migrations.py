@@ -32,6 +32,7 @@ TABLES = {
     "diary_entries",
     "audit_events",
     "invitations",
+    "red_flag_reviews",
 }
 
 

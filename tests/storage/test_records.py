@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from lumbar.engine import assess
-from lumbar.storage.access import InvalidRecord
+from lumbar.storage.access import AccessDenied, InvalidRecord, RecordNotFound
 from lumbar.storage.diary import add_diary_entry, list_diary_entries
 from lumbar.storage.interviews import (
     abandon_interview,
@@ -19,11 +19,12 @@ from lumbar.storage.interviews import (
     save_interview_answers,
     start_interview,
 )
-from lumbar.storage.models import Assessment, AuditEvent, InterviewSession
+from lumbar.storage.models import Assessment, AuditEvent, InterviewSession, RedFlagReview
 from lumbar.storage.records import (
     get_assessment,
     list_assessments,
     list_red_flag_queue,
+    review_red_flags,
     save_assessment,
 )
 
@@ -92,6 +93,52 @@ def test_clinic_queue_holds_red_flag_assessments_of_the_clinic(world: World) -> 
     save_assessment(world.session, world.actor(world.south_patient), south_id, CARDIAC, "en")
     queue = list_red_flag_queue(world.session, world.actor(world.north_clinician))
     assert [a.id for a in queue] == [urgent.id]
+
+
+def test_a_reviewed_assessment_leaves_the_queue_unchanged_and_audited(world: World) -> None:
+    north = world.actor(world.north_patient)
+    first = save_assessment(world.session, north, _patient_id(world), CARDIAC, "en")
+    second = save_assessment(world.session, north, _patient_id(world), CARDIAC, "en")
+    before = _as_stored(first.result)
+    doctor = world.actor(world.north_clinician)
+    review = review_red_flags(world.session, doctor, first.id)
+    world.session.commit()
+    assert [a.id for a in list_red_flag_queue(world.session, doctor)] == [second.id]
+    again = review_red_flags(world.session, doctor, first.id)
+    assert (again.id, again.reviewed_by) == (review.id, world.north_clinician.id)
+    world.session.expire_all()
+    stored = world.session.get(Assessment, first.id)
+    assert stored is not None and stored.result == before and stored.red_flags_open
+    events = world.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "review", AuditEvent.outcome == "ok")
+    ).all()
+    assert {(e.actor_user_id, e.resource_id) for e in events} == {
+        (world.north_clinician.id, first.id)
+    }
+
+
+def test_only_a_clinician_of_the_clinic_reviews_and_a_review_cannot_be_changed(
+    world: World,
+) -> None:
+    north = world.actor(world.north_patient)
+    urgent = save_assessment(world.session, north, _patient_id(world), CARDIAC, "en")
+    plain = save_assessment(world.session, north, _patient_id(world), SIMPLE, "en")
+    world.session.commit()
+    for who, assessment_id, refusal in [
+        (world.north_patient, urgent.id, AccessDenied),  # patients do not review
+        (world.south_clinician, urgent.id, AccessDenied),  # another clinic's
+        (world.admin, urgent.id, AccessDenied),  # admins read no health records
+        (world.north_clinician, plain.id, AccessDenied),  # not in the queue
+        (world.north_clinician, "no-such-assessment", RecordNotFound),
+    ]:
+        with pytest.raises(refusal):
+            review_red_flags(world.session, world.actor(who), assessment_id)
+    review_red_flags(world.session, world.actor(world.north_clinician), urgent.id)
+    world.session.commit()
+    with pytest.raises(IntegrityError):
+        world.session.execute(text("UPDATE red_flag_reviews SET reviewed_by = 'someone'"))
+    world.session.rollback()
+    assert world.session.scalars(select(RedFlagReview)).one().assessment_id == urgent.id
 
 
 def test_finished_interview_stores_the_assessment_of_its_answers(world: World) -> None:

@@ -101,6 +101,8 @@ def test_every_revision_keeps_the_write_once_triggers(url: str) -> None:
         assert {"assessments", "audit_events"} <= set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
+    assert _trigger_tables(url) == {"assessments", "audit_events", "red_flag_reviews"}
+    downgrade(url, "0002")
     assert _trigger_tables(url) == {"assessments", "audit_events"}
     downgrade(url, "0001")
     assert _trigger_tables(url) == {"assessments", "audit_events"}

@@ -316,13 +316,22 @@ def test_the_red_flag_queue_names_the_flag_that_fired_and_when(web_server: str) 
         )
         assert signed.status_code in (200, 303), signed.text
         clinic = client.get("/clinic")
-    assert clinic.status_code == 200
-    queue = clinic.text.split('id="queue-heading"')[1].split("</section>")[0]
-    assert "Red flag that fired" in queue
-    row = queue.split("Queue flag test")[1].split("</tr>")[0]
-    assert "<code>rf_cardiac_pain</code>" in row
-    assert rule.clinician.split(":")[0] in row
-    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", row)  # when it was assessed
+        assert clinic.status_code == 200
+        queue = clinic.text.split('id="queue-heading"')[1].split("</section>")[0]
+        assert "Red flag that fired" in queue
+        row = queue.split("Queue flag test")[1].split("</tr>")[0]
+        assert "<code>rf_cardiac_pain</code>" in row
+        assert rule.clinician.split(":")[0] in row
+        assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", row)  # when it was assessed
+        reviewed = client.post(
+            f"/clinic/queue/{made.json()['id']}/reviewed",
+            data={"csrf": _csrf(client)},
+            headers={"Origin": web_server},
+        )
+        assert reviewed.status_code == 303, reviewed.text
+        after = client.get("/clinic").text.split('id="queue-heading"')[1].split("</section>")[0]
+        assert "Queue flag test" not in after  # reviewed: out of the queue
+        assert client.get(f"/assessments/{made.json()['id']}").status_code == 200  # unchanged
 
 
 def test_a_result_page_says_not_a_diagnosis_and_the_kb_version_once(web_server: str) -> None:

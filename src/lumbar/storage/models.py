@@ -212,6 +212,18 @@ class Assessment(Base):
     finished_at: Mapped[datetime]
 
 
+class RedFlagReview(Base):
+    """A clinician's record that they have reviewed an assessment in which a red-flag rule
+    fired: it leaves the clinic's queue, the assessment itself unchanged. Write-once."""
+
+    __tablename__ = "red_flag_reviews"
+
+    id: Mapped[str] = _id()
+    assessment_id: Mapped[str] = mapped_column(ForeignKey("assessments.id"), unique=True)
+    reviewed_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime]
+
+
 class InterviewSession(Base):
     """An interview in progress: the answers so far and the questions asked."""
 

@@ -4,7 +4,8 @@ owns nothing and may only add to the write-once tables.
 The write-once triggers stop a mistake, not the tables' owner: an owner may disable or
 drop a trigger, and a superuser passes every check. With two roles the server's own
 connections cannot change an assessment or an audit event at all: the application role
-(LUMBAR_DATABASE_URL) has SELECT and INSERT on `assessments` and `audit_events`, SELECT,
+(LUMBAR_DATABASE_URL) has SELECT and INSERT on `assessments`, `audit_events` and
+`red_flag_reviews`, SELECT,
 INSERT, UPDATE and DELETE on the other tables, USAGE and SELECT on their sequences, SELECT
 on `alembic_version`, and nothing else; the owner (LUMBAR_MIGRATION_DATABASE_URL) runs the
 migrations and `grant_application_role`. ALTER TABLE, DISABLE TRIGGER, DROP TRIGGER and
@@ -22,7 +23,7 @@ from lumbar.storage.migrate import upgrade
 from lumbar.storage.models import Base
 from lumbar.storage.settings import Settings
 
-WRITE_ONCE_TABLES = ("assessments", "audit_events")
+WRITE_ONCE_TABLES = ("assessments", "audit_events", "red_flag_reviews")
 APPEND_ONLY = ("SELECT", "INSERT")
 READ_WRITE = ("SELECT", "INSERT", "UPDATE", "DELETE")
 READ_ONLY_TABLES = ("alembic_version",)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from lumbar.engine import InvalidAnswers, assess
@@ -33,6 +33,7 @@ from lumbar.storage.models import (
     SEXES,
     Assessment,
     Patient,
+    RedFlagReview,
     possible_id,
     storable,
     utc_now,
@@ -212,7 +213,8 @@ def list_assessments(
 def list_red_flag_queue(
     session: Session, actor: Actor, limit: int = 50, offset: int = 0
 ) -> list[Assessment]:
-    """The clinic's assessments in which a red-flag rule fired, newest first."""
+    """The clinic's assessments in which a red-flag rule fired and that no clinician has
+    marked reviewed yet, newest first."""
     check_page(limit, offset)
     user = actor.user
     if not (user.active and user.role in CLINIC_ROLES):
@@ -221,7 +223,11 @@ def list_red_flag_queue(
     query = (
         select(Assessment)
         .join(Patient, Patient.id == Assessment.patient_id)
-        .where(Patient.clinic_id == user.clinic_id, Assessment.red_flags_open)
+        .where(
+            Patient.clinic_id == user.clinic_id,
+            Assessment.red_flags_open,
+            ~exists().where(RedFlagReview.assessment_id == Assessment.id),
+        )
         .order_by(Assessment.finished_at.desc(), Assessment.id)
         .limit(limit)
         .offset(offset)
@@ -230,3 +236,45 @@ def list_red_flag_queue(
     for patient_id in dict.fromkeys(a.patient_id for a in assessments):
         audit(session, actor, "list", "assessment", patient_id=patient_id)
     return assessments
+
+
+def review_red_flags(session: Session, actor: Actor, assessment_id: str) -> RedFlagReview:
+    """A clinician of the patient's clinic marks an assessment in the red-flag queue as
+    reviewed (audited as `review`); the assessment is unchanged. Marking it again returns
+    the first review: who reviewed it first stays on record."""
+    assessment = session.get(Assessment, assessment_id) if possible_id(assessment_id) else None
+    if assessment is None:
+        audit(
+            session, actor, "review", "assessment", outcome="not_found", resource_id=assessment_id
+        )
+        raise RecordNotFound(f"no assessment {assessment_id}")
+    accessible_patient(session, actor, assessment.patient_id, "review", "assessment", assessment.id)
+    if actor.user.role != "clinician" or not assessment.red_flags_open:
+        audit(
+            session,
+            actor,
+            "review",
+            "assessment",
+            outcome="denied",
+            resource_id=assessment.id,
+            patient_id=assessment.patient_id,
+        )
+        raise AccessDenied("only a clinician reviews an assessment in the red-flag queue")
+    review = session.scalar(
+        select(RedFlagReview).where(RedFlagReview.assessment_id == assessment.id)
+    )
+    if review is None:
+        review = RedFlagReview(
+            assessment_id=assessment.id, reviewed_by=actor.user.id, reviewed_at=utc_now()
+        )
+        session.add(review)
+        session.flush()
+    audit(
+        session,
+        actor,
+        "review",
+        "assessment",
+        resource_id=assessment.id,
+        patient_id=assessment.patient_id,
+    )
+    return review

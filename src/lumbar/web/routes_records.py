@@ -250,6 +250,20 @@ def _fired_flags(result: dict[str, Any], rules: dict[str, Any]) -> list[tuple[st
     return fired
 
 
+@router.post("/clinic/queue/{assessment_id}/reviewed")
+async def mark_reviewed(assessment_id: str, request: Request) -> Response:
+    """A clinician marks a red-flag assessment reviewed: it leaves the queue, audited with
+    who did it; the assessment itself is unchanged."""
+    form = await request.form()
+    with unit_of_work(request) as session:
+        who, actor = _signed_in(request, session)
+        check_csrf(request, form)
+        if not _is_clinician(who):
+            raise HTTPException(404, "no such page")
+        records.review_red_flags(session, actor, assessment_id)
+    return RedirectResponse("/clinic", status_code=303)
+
+
 @router.post("/clinic/patients", response_class=HTMLResponse)
 async def add_patient(request: Request) -> Response:
     """A clinician adds a patient (a label of the clinic's own, sex, birth year)."""
