@@ -295,3 +295,18 @@ def test_a_clinician_interview_asks_examined_findings() -> None:
         reply = [NONE_OF_THESE] if question.kind == "multiple" else None
         interview = interview.answer(question, reply)
     assert asked & examined
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_clinician_reads_a_finding_by_its_label_and_why_by_condition(
+    kb: KnowledgeBase, lang: str
+) -> None:
+    question = Question(
+        "hypotension", "boolean", ("hypotension",), Purpose("rule_out", ("aortic_aneurysm",))
+    )
+    text = kb.texts.findings["hypotension"]
+    for_a_clinician = word_question(kb, question, lang, clinician=True)
+    assert for_a_clinician.prompt == f"{text.label.get(lang)}?"
+    assert for_a_clinician.help == text.question.get(lang)  # to ask it aloud
+    assert kb.texts.conditions["aortic_aneurysm"].name.get(lang) in for_a_clinician.why
+    assert word_question(kb, question, lang).prompt == text.question.get(lang)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -332,6 +333,67 @@ def test_the_red_flag_queue_names_the_flag_that_fired_and_when(web_server: str) 
         after = client.get("/clinic").text.split('id="queue-heading"')[1].split("</section>")[0]
         assert "Queue flag test" not in after  # reviewed: out of the queue
         assert client.get(f"/assessments/{made.json()['id']}").status_code == 200  # unchanged
+
+
+def test_a_clinicians_interview_starts_from_the_record_and_asks_examined_findings(
+    web_server: str,
+) -> None:
+    from html import unescape
+
+    from .conftest import CLINICIAN
+
+    with _client(web_server) as api:
+        signed_in = api.post(
+            "/v1/auth/token", json={"email": CLINICIAN[0], "password": CLINICIAN[1]}
+        )
+        api.headers["Authorization"] = f"Bearer {signed_in.json()['access_token']}"
+        made = api.post(
+            "/v1/patients", json={"label": "Prefill test", "sex": "female", "birth_year": 1956}
+        )
+        assert made.status_code == 201, made.text
+    patient = made.json()["id"]
+    with _client(web_server) as client:
+        csrf = _csrf(client)
+        client.post("/signin", data={"csrf": csrf, "email": CLINICIAN[0], "password": CLINICIAN[1]})
+        first = client.get(f"/interview?patient={patient}")
+        assert first.status_code == 200, first.text
+        state = json.loads(unescape(re.findall(r'name="state" value="([^"]*)"', first.text)[0]))
+        assert state["answers"] == {"age": float(date.today().year - 1956), "sex": "female"}
+        assert "How old are you?" not in first.text
+        assert f'name="patient" value="{patient}"' in first.text
+        # The clinician's interview asks what only an examination shows; a person's never.
+        clinical, question = _until_an_examined_question(state["answers"])
+        asked = client.post(
+            "/interview",
+            data={"csrf": _csrf(client), "state": clinical, "patient": patient, "action": "x"},
+        )
+        assert asked.status_code == 200, asked.text
+        assert f'name="question" value="{question.id}"' in asked.text
+    with _client(web_server) as anyone:
+        shown = anyone.post(
+            "/interview",
+            data={"csrf": _csrf(anyone), "state": clinical, "patient": patient, "action": "x"},
+        )
+    asked_of_a_person = re.findall(r'name="question" value="([^"]*)"', shown.text)
+    assert asked_of_a_person and not set(asked_of_a_person) & EXAMINED
+
+
+EXAMINED = set(default_model().kb.vocabulary.examined)
+
+
+def _until_an_examined_question(known: dict[str, object]) -> tuple[str, Question]:
+    """An interview state (every earlier question answered "don't know") at which the
+    clinician's interview asks an examined finding, and that question."""
+    answers: dict[str, object] = {**known, "loc_abdomen": True, "rad_back_to_abdomen": True}
+    steps: list[list[str]] = [["loc_abdomen", "rad_back_to_abdomen"]]
+    for _ in range(30):
+        question = next_question(answers, len(steps), None, "clinician")
+        assert question is not None, "the clinician's interview asked no examined finding"
+        if set(question.findings) & EXAMINED:
+            return json.dumps({"answers": answers, "steps": steps}), question
+        answers.update(dict.fromkeys(question.findings, None))
+        steps.append(list(question.findings))
+    raise AssertionError("no examined finding within 30 questions")
 
 
 def test_a_result_page_says_not_a_diagnosis_and_the_kb_version_once(web_server: str) -> None:

@@ -72,10 +72,15 @@ def why_asked(kb: KnowledgeBase, question: Question, lang: str, clinician: bool 
     return ui[f"why_{purpose.kind}"].get(lang).replace("{conditions}", names)
 
 
-def word_question(kb: KnowledgeBase, question: Question, lang: str) -> Wording:
-    """The question as shown to a person in `lang` (en, uk or ru)."""
+def word_question(
+    kb: KnowledgeBase, question: Question, lang: str, clinician: bool = False
+) -> Wording:
+    """The question as shown in `lang` (en, uk or ru): to the person in pain, or with
+    `clinician` to a clinician interviewing them, who reads a yes/no finding by its
+    clinical label (the person's own question becomes the help, to ask it aloud) and why
+    it is asked by condition name."""
     ui = kb.texts.ui
-    why = why_asked(kb, question, lang)
+    why = why_asked(kb, question, lang, clinician)
     required = question.purpose.kind == "about_you"  # age and sex must be answered
     unknown = () if required else (Option(UNKNOWN_OPTION, ui["unknown_answer"].get(lang)),)
     if question.kind == "multiple":
@@ -106,13 +111,15 @@ def word_question(kb: KnowledgeBase, question: Question, lang: str) -> Wording:
         )
     else:
         options = unknown
-    help_text = text.help.get(lang)
+    prompt, help_text = text.question.get(lang), text.help.get(lang)
     if fid == "pain_severity":
         help_text = f"{help_text} {ui['pain_scale_hint'].get(lang)}"
+    if clinician and question.kind == "boolean":
+        prompt, help_text = f"{text.label.get(lang)}?", prompt
     return Wording(
         question.id,
         question.kind,
-        text.question.get(lang),
+        prompt,
         help_text,
         why,
         options,

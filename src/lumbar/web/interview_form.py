@@ -18,6 +18,7 @@ from lumbar.engine.interview import (
     NONE_OF_THESE,
     UNKNOWN,
     InvalidReply,
+    Mode,
     Question,
     Reply,
     next_question,
@@ -63,10 +64,10 @@ class InterviewState:
         """Age and sex are known, so an assessment can be made."""
         return all(fid in self.known for fid in REQUIRED)
 
-    def question(self) -> Question | None:
+    def question(self, mode: Mode = "patient") -> Question | None:
         """The question to ask now, or None when the interview is over (None answers count
-        as asked)."""
-        return next_question(self.answers, len(self.steps))
+        as asked). A clinician's interview (`mode`) asks the examined findings too."""
+        return next_question(self.answers, len(self.steps), None, mode)
 
     def answer(self, question: Question, reply: Reply) -> InterviewState:
         """The state with the reply recorded; raises InvalidReply or InvalidAnswers."""

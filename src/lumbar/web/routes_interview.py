@@ -12,10 +12,12 @@ from starlette.datastructures import FormData
 
 from lumbar.api.context import unit_of_work
 from lumbar.engine import InvalidAnswers, assess, default_model
-from lumbar.engine.interview import InvalidReply, Question
+from lumbar.engine.answers import AnswerValue
+from lumbar.engine.interview import InvalidReply, Mode, Question
 from lumbar.engine.wording import word_question
 from lumbar.kb.models import LANGUAGES
 from lumbar.result_view import urgent_notice
+from lumbar.storage import records
 from lumbar.storage.models import ID_LENGTH
 from lumbar.storage.records import save_assessment
 from lumbar.web.body_map import words_for
@@ -58,7 +60,7 @@ def _question_page(
     patient: str = "",
 ) -> Response:
     kb = default_model().kb
-    wording = word_question(kb, question, who.lang)
+    wording = word_question(kb, question, who.lang, _mode(who, patient) == "clinician")
     chosen = {fid for fid in question.findings if state.answers.get(fid) is True}
     # An emergency rule has fired: warn now, with the level the result will show and why.
     notice = (
@@ -82,6 +84,29 @@ def _question_page(
         error=error,
         patient=patient,
     )
+
+
+def _mode(who: Visitor, patient: str) -> Mode:
+    """A clinician assessing a patient of theirs runs the clinician's interview (examined
+    findings too); everyone else the person's own. Decided by who is signed in, never by
+    the form."""
+    user = who.user
+    return "clinician" if user is not None and user.role == "clinician" and patient else "patient"
+
+
+def _from_the_record(request: Request, who: Visitor, patient: str) -> InterviewState:
+    """A clinician's new interview starts with what the patient's record holds: sex, and age
+    from the birth year (the older of the two ages it allows: when in doubt, more urgent)."""
+    if _mode(who, patient) != "clinician":
+        return InterviewState()
+    with unit_of_work(request) as session:
+        record = records.get_patient(session, who.actor(request), patient)
+    known: dict[str, AnswerValue | None] = {}
+    if record.birth_year is not None:
+        known["age"] = float(date.today().year - record.birth_year)
+    if record.sex is not None:
+        known["sex"] = record.sex
+    return InterviewState(known)
 
 
 def _record_for(who: Visitor, patient: str) -> str | None:
@@ -122,10 +147,10 @@ def interview_start(request: Request) -> Response:
     """The first question of a new interview."""
     with unit_of_work(request) as session:
         who = visitor(request, session)
-    state = InterviewState()
-    question = state.question()
-    assert question is not None  # age is always asked first
-    patient = request.query_params.get("patient", "")
+    patient = str(request.query_params.get("patient", ""))[:ID_LENGTH]
+    state = _from_the_record(request, who, patient)
+    question = state.question(_mode(who, patient))
+    assert question is not None  # an interview never stops before its first question
     return _question_page(request, who, state, question, patient=patient)
 
 
@@ -148,6 +173,7 @@ async def interview_step(request: Request) -> Response:
     patient = form_text(form, "patient", ID_LENGTH)
     switch = form.get("lang_switch")
     action = form.get("action", "answer")
+    mode = _mode(who, patient)
     if isinstance(switch, str) and switch in LANGUAGES:
         who = replace(who, lang=switch, remember_lang=True)
     elif action == "back":
@@ -155,7 +181,7 @@ async def interview_step(request: Request) -> Response:
     elif action == "finish" and state.can_finish:
         return _finish(request, who, state, patient)
     elif action == "answer":
-        question = state.question()
+        question = state.question(mode)
         if question is None:
             return _finish(request, who, state, patient)
         if form.get("question") != question.id:  # an old page sent again: ask the current one
@@ -165,7 +191,7 @@ async def interview_step(request: Request) -> Response:
         except (InvalidReply, InvalidAnswers) as error:
             words = _error_words(who, question, error)
             return _question_page(request, who, state, question, words, patient)
-    question = state.question()
+    question = state.question(mode)
     if question is None:
         return _finish(request, who, state, patient)
     return _question_page(request, who, state, question, patient=patient)
