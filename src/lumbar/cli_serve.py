@@ -54,7 +54,7 @@ def serve_command(
         fail(str(error))
     prepare(settings)
     uvicorn.run(
-        "lumbar.api.app:create_app",
+        "lumbar.server.app:create_app",
         factory=True,
         host=host,
         port=port,

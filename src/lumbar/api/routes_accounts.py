@@ -19,7 +19,9 @@ from lumbar.api.account_schemas import (
     UserCreate,
     UserUpdate,
 )
-from lumbar.api.context import (
+from lumbar.api.errors import error_responses
+from lumbar.api.schemas import LoginRequest
+from lumbar.server.deps import (
     Key,
     Limit,
     Offset,
@@ -30,8 +32,6 @@ from lumbar.api.context import (
     server,
     unit_of_work,
 )
-from lumbar.api.errors import error_responses
-from lumbar.api.schemas import LoginRequest
 from lumbar.storage.access import Actor, audit, can_manage_users, can_read_audit
 from lumbar.storage.accounts import (
     AccountError,

@@ -7,13 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from lumbar.api import replies
-from lumbar.api.context import Lang, language
 from lumbar.api.errors import error_responses
 from lumbar.api.presenting import assessment_view, question_view
 from lumbar.api.schemas import AssessRequest
 from lumbar.engine import assess, default_model
 from lumbar.engine.answers import validate_answers
 from lumbar.engine.interview import next_question, urgent_red_flags
+from lumbar.server.deps import Lang, language
 
 router = APIRouter(prefix="/v1", tags=["public"])
 

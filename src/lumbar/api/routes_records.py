@@ -10,7 +10,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from lumbar.api import replies
-from lumbar.api.context import Key, Lang, Limit, Offset, Token, caller, language, unit_of_work
 from lumbar.api.errors import error_responses
 from lumbar.api.presenting import assessment_view, care_plan_view, question_view
 from lumbar.api.schemas import (
@@ -23,6 +22,7 @@ from lumbar.api.schemas import (
 )
 from lumbar.engine import default_model
 from lumbar.engine.interview import next_question, urgent_red_flags
+from lumbar.server.deps import Key, Lang, Limit, Offset, Token, caller, language, unit_of_work
 from lumbar.storage import diary, interviews, records
 from lumbar.storage.access import AccessDenied
 from lumbar.storage.models import Assessment, DiaryEntry, InterviewSession, Patient

@@ -13,14 +13,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from lumbar.server.fields import MAX_EMAIL, MAX_LABEL, MAX_PASSWORD
 from lumbar.surrogates import has_surrogates
 
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL characters
 MAX_ITEMS = 500  # answers, questions asked, warning signs: more than the knowledge base has
 MAX_WORD = 64  # an answer given as a word: an option of a choice, or "unknown"
-MAX_EMAIL = 320
-MAX_PASSWORD = 1024
-MAX_LABEL = 100  # as the database column
 
 FINDING_ID = r"^[a-z0-9_]{1,64}$"
 FindingId = Annotated[str, Field(pattern=FINDING_ID)]

@@ -7,8 +7,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from lumbar.api.context import client_address, request_id, server, unit_of_work
-from lumbar.api.schemas import MAX_EMAIL, MAX_PASSWORD
+from lumbar.server.deps import client_address, request_id, server, unit_of_work
+from lumbar.server.fields import MAX_EMAIL, MAX_PASSWORD
 from lumbar.storage.access import Actor
 from lumbar.storage.accounts import login
 from lumbar.storage.models import User

@@ -10,13 +10,13 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from lumbar.api.context import unit_of_work
 from lumbar.engine import InvalidAnswers, assess, default_model
 from lumbar.engine.answers import AnswerValue
 from lumbar.engine.interview import InvalidReply, Mode, Question
 from lumbar.engine.wording import word_question
 from lumbar.kb.models import LANGUAGES
 from lumbar.result_view import urgent_notice
+from lumbar.server.deps import unit_of_work
 from lumbar.storage import records
 from lumbar.storage.models import ID_LENGTH
 from lumbar.storage.records import save_assessment

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from lumbar.api.context import client_address, request_id, unit_of_work
-from lumbar.api.schemas import MAX_PASSWORD
+from lumbar.server.deps import client_address, request_id, unit_of_work
+from lumbar.server.fields import MAX_PASSWORD
 from lumbar.storage.accounts import accept_invitation
 from lumbar.storage.security import MIN_PASSWORD_LENGTH, WeakPassword
 from lumbar.web.form_text import form_text

@@ -14,12 +14,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from lumbar.api.context import unit_of_work
-from lumbar.api.schemas import MAX_LABEL
 from lumbar.engine import default_model
 from lumbar.engine.diary import DiaryEntry
 from lumbar.engine.programme import DiaryError
 from lumbar.programme_text import SHOWN_DAYS
+from lumbar.server.deps import unit_of_work
+from lumbar.server.fields import MAX_LABEL
 from lumbar.storage import diary, records
 from lumbar.storage.access import Actor, InvalidRecord
 from lumbar.storage.models import Patient

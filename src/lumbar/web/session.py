@@ -22,8 +22,8 @@ from fastapi import HTTPException, Request, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from lumbar.api.context import client_address, language, request_id, server
 from lumbar.kb.models import LANGUAGES
+from lumbar.server.deps import client_address, language, request_id, server
 from lumbar.storage.access import Actor
 from lumbar.storage.accounts import token_for, user_for_token
 from lumbar.storage.models import User

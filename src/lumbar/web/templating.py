@@ -9,10 +9,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from lumbar.api.context import server
 from lumbar.engine import default_model
 from lumbar.i18n import format_date, format_datetime
 from lumbar.kb.models import LANGUAGES
+from lumbar.server.deps import server
 from lumbar.web.session import CSRF_FIELD, Visitor, remember_visitor
 from lumbar.web.words import word
 

@@ -1,4 +1,5 @@
-"""The FastAPI application: `create_app()` for `lumbar serve` and the tests."""
+"""The composition root: `create_app()` builds one FastAPI application from the REST API
+and the web app, for `lumbar serve` and the tests."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from lumbar.api import routes_accounts, routes_public, routes_records
-from lumbar.api.context import ServerState
 from lumbar.api.docs_pages import ASSETS_PREFIX, install_docs
 from lumbar.api.errors import declare_unavailable, install_error_handlers
 from lumbar.api.headers import PrivateReplyHeaders
 from lumbar.api.limits import install_body_limit
 from lumbar.engine import default_model
+from lumbar.server.deps import ServerState
 from lumbar.storage.accounts import prepare_server
 from lumbar.storage.database import make_engine, make_session_factory
 from lumbar.storage.server_secret import server_secret
@@ -24,8 +25,8 @@ from lumbar.web.errors import web_error_page
 DESCRIPTION = (
     "Low back pain triage, likely causes, whom to see, tests and a care plan, with records, "
     "a pain diary and an exercise programme. Not a diagnosis: if you have chest pain, "
-    "fainting, sudden tearing pain, numbness between the legs or loss of bladder or bowel "
-    "control, call an ambulance."
+    "fainting, sudden tearing pain, numbness around the back passage, genitals or inner "
+    "thighs, or loss of bladder or bowel control, call an ambulance."
 )
 
 
