@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -41,6 +42,7 @@ from lumbar.kb.models import (
 from lumbar.kb.yaml_files import LOADER, parse_yaml
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 class KnowledgeBaseError(ValueError):
@@ -241,36 +243,27 @@ def default_data_dir() -> Path:
     return Path(str(resources.files("lumbar.kb") / "data"))
 
 
-def _merged_findings(
-    loading: _Loading, vocabulary: Vocabulary | None, data: dict[str, FindingData]
-) -> dict[str, Finding]:
-    findings: dict[str, Finding] = {}
-    for vocab_finding in vocabulary.findings if vocabulary else ():
-        finding_data = data.get(vocab_finding.id)
-        if finding_data is None:
-            loading.problems.append(f"findings.yaml: finding {vocab_finding.id!r} is missing")
+def _merged(
+    loading: _Loading,
+    vocab: tuple[Any, ...],
+    data: dict[str, Any],
+    where: str,
+    kind: str,
+    merge: Callable[[Any, Any], T],
+) -> dict[str, T]:
+    """The contract's entries joined with lumbar's data by id; a missing or an extra id is
+    a problem of `where`."""
+    merged: dict[str, T] = {}
+    for entry in vocab:
+        found = data.get(entry.id)
+        if found is None:
+            loading.problems.append(f"{where}: {kind} {entry.id!r} is missing")
         else:
-            findings[vocab_finding.id] = Finding(vocab_finding, finding_data)
-    if vocabulary:
-        for extra in sorted(data.keys() - {f.id for f in vocabulary.findings}):
-            loading.problems.append(f"findings.yaml: {extra!r} is not in vocabulary.yaml")
-    return findings
-
-
-def _merged_conditions(
-    loading: _Loading, vocabulary: Vocabulary | None, data: dict[str, ConditionData]
-) -> dict[str, Condition]:
-    conditions: dict[str, Condition] = {}
-    for vocab_condition in vocabulary.conditions if vocabulary else ():
-        condition_data = data.get(vocab_condition.id)
-        if condition_data is None:
-            loading.problems.append(f"conditions: condition {vocab_condition.id!r} is missing")
-        else:
-            conditions[vocab_condition.id] = Condition(vocab_condition, condition_data)
-    if vocabulary:
-        for extra in sorted(data.keys() - {c.id for c in vocabulary.conditions}):
-            loading.problems.append(f"conditions: {extra!r} is not in vocabulary.yaml")
-    return conditions
+            merged[entry.id] = merge(entry, found)
+    if vocab:
+        for extra in sorted(data.keys() - {entry.id for entry in vocab}):
+            loading.problems.append(f"{where}: {extra!r} is not in vocabulary.yaml")
+    return merged
 
 
 def load_knowledge_base(data_dir: Path | None = None) -> KnowledgeBase:
@@ -284,9 +277,23 @@ def load_knowledge_base(data_dir: Path | None = None) -> KnowledgeBase:
     finding_data = loading.unique(
         list(findings_file.findings) if findings_file else [], "findings.yaml"
     )
-    findings = _merged_findings(loading, vocabulary, finding_data)
+    findings = _merged(
+        loading,
+        vocabulary.findings if vocabulary else (),
+        finding_data,
+        "findings.yaml",
+        "finding",
+        Finding,
+    )
     condition_data = loading.unique(loading.folder_lists("conditions", ConditionData), "conditions")
-    conditions = _merged_conditions(loading, vocabulary, condition_data)
+    conditions = _merged(
+        loading,
+        vocabulary.conditions if vocabulary else (),
+        condition_data,
+        "conditions",
+        "condition",
+        Condition,
+    )
     texts = Texts(
         findings=loading.parse_map(FindingText, "text/findings.yaml"),
         conditions=loading.parse_map(ConditionText, "text/conditions.yaml"),

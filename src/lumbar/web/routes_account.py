@@ -18,6 +18,7 @@ from lumbar.storage.security import MIN_PASSWORD_LENGTH
 from lumbar.web.form_text import form_text
 from lumbar.web.interview_form import STATE_FIELD, BadForm, decode_state
 from lumbar.web.session import (
+    Visitor,
     check_csrf,
     sign_in_cookie,
     sign_out_cookie,
@@ -133,6 +134,10 @@ async def sign_in(request: Request) -> Response:
 def register_page(request: Request) -> Response:
     with unit_of_work(request) as session:
         who = visitor(request, session)
+    return _registration_form(request, who, "")
+
+
+def _registration_form(request: Request, who: Visitor, kept: str) -> Response:
     return render(
         request,
         who,
@@ -140,7 +145,7 @@ def register_page(request: Request) -> Response:
         error=None,
         email="",
         min_length=MIN_PASSWORD_LENGTH,
-        kept="",
+        kept=kept,
     )
 
 
@@ -151,15 +156,7 @@ async def register_to_keep(request: Request) -> Response:
     with unit_of_work(request) as session:
         who = visitor(request, session)
     check_csrf(request, form)
-    return render(
-        request,
-        who,
-        "register.html",
-        error=None,
-        email="",
-        min_length=MIN_PASSWORD_LENGTH,
-        kept=kept_result(form),
-    )
+    return _registration_form(request, who, kept_result(form))
 
 
 @router.post("/register", response_class=HTMLResponse)
